@@ -38,7 +38,9 @@ _repr = repr
 
 def _describe_type(value: Any) -> str:
     kind = _type(value)
-    return f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__name__
+    return (
+        f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__name__
+    )
 
 
 def check_function(func: Any, name: str) -> None:
@@ -60,7 +62,9 @@ def check_type(value: Any, expected: type | tuple[type, ...], name: str = "resul
     if _ndarray in allowed and _isinstance(value, list | tuple):
         hint = " Wrap it with np.array(...), or use NumPy operations that return arrays."
     elif _isinstance(value, _ndarray) and _ndarray not in allowed:
-        hint = f" A NumPy array was returned; convert a single value with {allowed[0].__name__}(...)."
+        hint = (
+            f" A NumPy array was returned; convert a single value with {allowed[0].__name__}(...)."
+        )
     elif value is None:
         hint = " Did you forget a `return` statement?"
     raise AssertionError(f"{name} should be a {wanted}, got {_describe_type(value)}.{hint}")
@@ -112,7 +116,9 @@ def check_dtype_kind(array: Any, kinds: str, name: str = "result") -> None:
         hint = " Convert a boolean mask to 0/1 with .astype(int)."
     elif array.dtype.kind == "f" and ("i" in kinds):
         hint = " Convert to whole numbers with .astype(int)."
-    raise AssertionError(f"{name} should hold {wanted} values, but its dtype is {array.dtype}.{hint}")
+    raise AssertionError(
+        f"{name} should hold {wanted} values, but its dtype is {array.dtype}.{hint}"
+    )
 
 
 def check_finite(array: Any, name: str = "result") -> None:

@@ -1,0 +1,31 @@
+# The commands the README names. Instructor targets run from this folder (the course root).
+PY := .venv/bin/python
+
+.PHONY: lab test env release autograde feedback grades strip lint
+
+lab:  ## set up and start the course in JupyterLab
+	bash scripts/lab.sh
+
+test:  ## set up and run every test
+	bash scripts/test.sh
+
+env:
+	bash scripts/setup-env.sh
+
+release: env  ## regenerate release/ from source/ (every lesson)
+	$(PY) -m helpers.grading release
+
+autograde: env  ## grade everything in submitted/<student>/<lesson>/
+	$(PY) -m helpers.grading autograde
+
+feedback: env  ## write HTML feedback to feedback/<student>/<lesson>/
+	$(PY) -m helpers.grading feedback
+
+grades: env  ## export the grade sheet to grades.csv
+	$(PY) -m helpers.grading export --to grades.csv
+
+strip: env  ## remove outputs from source and companion notebooks before committing
+	$(PY) scripts/strip_outputs.py source notebooks
+
+lint: env
+	$(PY) -m ruff check .

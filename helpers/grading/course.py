@@ -1,0 +1,76 @@
+"""The course folder as nbgrader lays it out: source/, release/, submitted/, autograded/, feedback/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+
+    @classmethod
+    def at(cls, folder: str | Path) -> Course:
+        root = Path(folder).resolve()
+        if not (root / "nbgrader_config.py").is_file():
+            raise SystemExit(
+                f"{root} is not the course root: it has no nbgrader_config.py."
+                " Run this from the repository's top folder (or pass --course)."
+            )
+        return cls(root)
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def release_dir(self) -> Path:
+        return self.root / "release"
+
+    @property
+    def submitted_dir(self) -> Path:
+        return self.root / "submitted"
+
+    @property
+    def autograded_dir(self) -> Path:
+        return self.root / "autograded"
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.root / "feedback"
+
+    def assignments(self) -> list[str]:
+        """Every assignment in source/: a folder holding at least one notebook."""
+        return sorted(
+            folder.name
+            for folder in self.source_dir.iterdir()
+            if folder.is_dir() and any(folder.glob("*.ipynb"))
+        )
+
+    def submissions(self) -> Iterator[tuple[str, str]]:
+        """(student, assignment) for every folder submitted/<student>/<assignment>/."""
+        yield from _pairs(self.submitted_dir)
+
+    def autograded(self) -> Iterator[tuple[str, str]]:
+        yield from _pairs(self.autograded_dir)
+
+    def log_path(self, student: str, assignment: str) -> Path:
+        """Where the grading log of one submission is kept (outside nbgrader's own folders)."""
+        return self.autograded_dir / student / f"{assignment}.log"
+
+    def score(self, student: str, assignment: str) -> tuple[float, float]:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission(assignment, student)
+            return float(submission.score), float(submission.max_score)
+
+
+def _pairs(folder: Path) -> Iterator[tuple[str, str]]:
+    if not folder.is_dir():
+        return
+    for student in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for assignment in sorted(p for p in student.iterdir() if p.is_dir()):
+            yield student.name, assignment.name

@@ -1,0 +1,28 @@
+"""The course's one nbgrader configuration: instructor commands, Validate and the formgrader."""
+
+import os
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades
+
+from helpers.grading.feedback import HideHiddenTests
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+course_root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "nnfs"
+c.CourseDirectory.root = course_root
+
+# The slowest legitimate cell is MNIST training in lesson 7 (about a minute on 2 cores while
+# grading); twice that leaves room for a slow machine, and bounds an endless loop.
+c.Execute.timeout = 120
+
+# A student who deletes a test cell gets it back, with its points, instead of a silent pass.
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows which checks failed and why, never the hidden tests or their tracebacks.
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Self-study: a local exchange inside the course so the Assignments tab works offline.
+# On JupyterHub, set NBGRADER_EXCHANGE_ROOT to the shared exchange (usually /srv/nbgrader/exchange).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", os.path.join(course_root, ".exchange"))

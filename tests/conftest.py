@@ -1,0 +1,24 @@
+"""Shared set-up: an isolated HOME and Jupyter folders, and temporary copies of the course."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Jupyter, IPython and matplotlib write under $HOME: point every one of them at a scratch folder
+# before anything starts a kernel. Each xdist worker imports this file and gets its own.
+_scratch_home = Path(tempfile.mkdtemp(prefix="nnfs-test-home-"))
+for _variable, _sub in {
+    "HOME": "",
+    "JUPYTER_CONFIG_DIR": ".jupyter",
+    "JUPYTER_DATA_DIR": ".local/share/jupyter",
+    "JUPYTER_RUNTIME_DIR": ".local/share/jupyter/runtime",
+    "IPYTHONDIR": ".ipython",
+    "MPLCONFIGDIR": ".config/matplotlib",
+}.items():
+    _path = _scratch_home / _sub
+    _path.mkdir(parents=True, exist_ok=True)
+    os.environ[_variable] = str(_path)
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.pop("NBGRADER_EXECUTION", None)

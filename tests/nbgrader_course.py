@@ -1,0 +1,165 @@
+"""A temporary copy of the course, graded with the real instructor commands.
+
+Tests build submissions from the committed notebooks (solved, untouched, one exercise replaced
+by a fixture, broken on purpose), put them under ``submitted/<student>/<lesson>/``, run
+``python -m helpers.grading`` exactly as ``make autograde`` does, and read the gradebook.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def lessons() -> list[str]:
+    """Every graded assignment: a folder of source/ with a notebook named like the folder."""
+    return sorted(p.parent.name for p in REPO.glob("source/*/*.ipynb") if p.stem == p.parent.name)
+
+
+def notebook_path(root: Path, kind: str, lesson: str) -> Path:
+    return root / kind / lesson / f"{lesson}.ipynb"
+
+
+def grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def solution_cells(notebook) -> dict[str, str]:
+    """grade_id -> source of every solution cell."""
+    return {
+        grade_id(c): c.source
+        for c in notebook.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
+
+
+def test_cells(notebook) -> dict[str, float]:
+    """grade_id -> points of every autograded test cell."""
+    return {
+        grade_id(c): float(c.metadata.nbgrader.get("points", 0))
+        for c in notebook.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+        and not c.metadata.nbgrader.get("solution")
+    }
+
+
+def exercise_test_cells(notebook, solution_id: str) -> dict[str, float]:
+    """The test cells that belong to one exercise: grade_id ``test_<solution_id>_...``."""
+    prefix = f"test_{solution_id}_"
+    return {k: v for k, v in test_cells(notebook).items() if k.startswith(prefix)}
+
+
+def region(source: str, begin: str, end: str) -> list[str]:
+    """The lines strictly between ``begin`` and ``end`` markers (all regions)."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def fixtures(lesson: str) -> list[Path]:
+    return sorted((FIXTURES / lesson).glob("*/*.py"))
+
+
+def solved_release(lesson: str, replace: dict[str, str] | None = None):
+    """The student notebook with every solution cell filled in from source/, as a student would.
+
+    ``replace`` maps a solution grade_id to the code to put there instead.
+    """
+    source = nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
+    released = nbformat.read(notebook_path(REPO, "release", lesson), as_version=4)
+    answers = solution_cells(source) | (replace or {})
+    for cell in released.cells:
+        if grade_id(cell) in answers and cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[grade_id(cell)]
+    return released
+
+
+@dataclass
+class Course:
+    root: Path
+
+    @classmethod
+    def copy_of_repo(cls, folder: Path, cell_timeout: int | None = None) -> Course:
+        """Copy what an instructor has (config, source/, release/) into ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "nbgrader_config.py", folder / "nbgrader_config.py")
+        shutil.copytree(REPO / "source", folder / "source")
+        shutil.copytree(REPO / "release", folder / "release")
+        if cell_timeout is not None:
+            with open(folder / "nbgrader_config.py", "a") as config:
+                config.write(f"\nc.Execute.timeout = {cell_timeout}\n")
+        return cls(folder)
+
+    def run(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+        """Run an instructor command: ``python -m helpers.grading ARGS`` in the course root."""
+        return subprocess.run(
+            [sys.executable, "-m", "helpers.grading", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def nbgrader(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def submit(self, student: str, lesson: str, notebook=None, raw: bytes | None = None) -> Path:
+        """Place a submission; ``raw`` bytes are written as they are (for broken files)."""
+        path = self.root / "submitted" / student / lesson / f"{lesson}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if raw is not None:
+            path.write_bytes(raw)
+        else:
+            nbformat.write(notebook, path)
+        return path
+
+    def cell_scores(self, student: str, lesson: str) -> dict[str, float]:
+        """grade_id -> auto score of every test cell in the student's graded notebook."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission_notebook(lesson, lesson, student)
+            return {
+                grade.name: float(grade.score)
+                for grade in submission.grades
+                if grade.cell_type == "code" and not grade.needs_manual_grade
+            }
+
+    def total(self, student: str, lesson: str) -> tuple[float, float]:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission(lesson, student)
+            return float(submission.score), float(submission.max_score)
+
+
+def deleted_cells(notebook, predicate) -> dict:
+    """A copy of ``notebook`` (as JSON) without the cells for which ``predicate`` is true."""
+    content = json.loads(nbformat.writes(notebook))
+    content["cells"] = [c for c in content["cells"] if not predicate(c)]
+    return content

@@ -1,0 +1,233 @@
+"""The grading itself, proven with real nbgrader runs through the instructor commands.
+
+One temporary course is graded once per test session: for every lesson the solution, the
+untouched release and every fixture (a wrong or alternative answer to one exercise), plus a few
+broken submissions. The tests then read the gradebook, the command's report and the feedback.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+
+import nbformat
+import pytest
+from nbgrader_course import (
+    FIXTURES,
+    HIDDEN_BEGIN,
+    HIDDEN_END,
+    REPO,
+    Course,
+    deleted_cells,
+    exercise_test_cells,
+    fixtures,
+    lessons,
+    notebook_path,
+    region,
+    solution_cells,
+    solved_release,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("graded_class")]
+
+LESSONS = lessons()
+FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
+BROKEN_LESSON = LESSONS[0] if LESSONS else None
+
+
+def fixture_student(fixture) -> str:
+    lesson, exercise = fixture.parent.parent.name, fixture.parent.name
+    return f"fx-{lesson[:2]}-{exercise}-{fixture.stem}"
+
+
+def source_notebook(lesson: str):
+    return nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
+
+
+def is_test_cell(cell: dict) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """Submit everything, then run `autograde` once, as an instructor would with `make autograde`."""
+    course = Course.copy_of_repo(tmp_path_factory.mktemp("course"), cell_timeout=15)
+    released = course.run("release")
+    assert released.returncode == 0, released.stdout + released.stderr
+
+    for lesson in LESSONS:
+        course.submit("solved", lesson, source_notebook(lesson))
+        course.submit("untouched", lesson, nbformat.read(notebook_path(REPO, "release", lesson), 4))
+    for fixture in FIXTURE_FILES:
+        lesson, exercise = fixture.parent.parent.name, fixture.parent.name
+        course.submit(
+            fixture_student(fixture),
+            lesson,
+            solved_release(lesson, replace={exercise: fixture.read_text()}),
+        )
+
+    if BROKEN_LESSON:
+        solved = solved_release(BROKEN_LESSON)
+        text = nbformat.writes(solved).encode()
+        course.submit("broken-json", BROKEN_LESSON, raw=text[: len(text) // 2])
+        course.submit(
+            "deleted-tests-solved",
+            BROKEN_LESSON,
+            raw=nbformat.writes(nbformat.from_dict(deleted_cells(solved, is_test_cell))).encode(),
+        )
+        untouched = nbformat.read(notebook_path(REPO, "release", BROKEN_LESSON), 4)
+        course.submit(
+            "deleted-tests-untouched",
+            BROKEN_LESSON,
+            raw=nbformat.writes(
+                nbformat.from_dict(deleted_cells(untouched, is_test_cell))
+            ).encode(),
+        )
+        first_solution = next(iter(solution_cells(source_notebook(BROKEN_LESSON))))
+        course.submit(
+            "endless-loop",
+            BROKEN_LESSON,
+            solved_release(
+                BROKEN_LESSON,
+                replace={
+                    first_solution: solution_cells(source_notebook(BROKEN_LESSON))[first_solution]
+                    + "\nwhile True:\n    pass\n"
+                },
+            ),
+        )
+        course.submit(
+            "kernel-crash",
+            BROKEN_LESSON,
+            solved_release(BROKEN_LESSON, replace={first_solution: "import os\nos._exit(1)\n"}),
+        )
+        (course.root / "submitted" / "wrong-filename" / BROKEN_LESSON).mkdir(parents=True)
+        (course.root / "submitted" / "wrong-filename" / BROKEN_LESSON / "mywork.ipynb").write_text(
+            nbformat.writes(solved)
+        )
+
+    report = course.run("autograde", timeout=1800)
+    return course, report
+
+
+def test_there_is_a_lesson_to_grade():
+    assert LESSONS, "no lesson notebooks found under source/NN_name/NN_name.ipynb"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_solution_scores_full_marks(graded_class, lesson):
+    course, report = graded_class
+    score, max_score = course.total("solved", lesson)
+    assert max_score > 0
+    assert score == max_score, (course.cell_scores("solved", lesson), report.stdout)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_untouched_release_scores_zero(graded_class, lesson):
+    course, _ = graded_class
+    scores = course.cell_scores("untouched", lesson)
+    assert scores and all(s == 0 for s in scores.values()), scores
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_exercise_has_realistic_wrong_and_alternative_answers(lesson):
+    for exercise in solution_cells(source_notebook(lesson)):
+        folder = FIXTURES / lesson / exercise
+        wrong = sorted(folder.glob("wrong_*.py"))
+        alternative = sorted(folder.glob("alt_*.py"))
+        assert len(wrong) >= 3, f"{folder}: needs at least 3 wrong_*.py, has {len(wrong)}"
+        assert len(alternative) >= 1, f"{folder}: needs at least 1 alt_*.py"
+        assert exercise_test_cells(source_notebook(lesson), exercise), (
+            f"{lesson}: no test cells named test_{exercise}_* for exercise {exercise}"
+        )
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    FIXTURE_FILES,
+    ids=[f"{f.parent.parent.name}/{f.parent.name}/{f.stem}" for f in FIXTURE_FILES],
+)
+def test_fixture_is_graded_as_intended(graded_class, fixture):
+    course, report = graded_class
+    lesson, exercise = fixture.parent.parent.name, fixture.parent.name
+    student = fixture_student(fixture)
+    scores = course.cell_scores(student, lesson)
+    exercise_cells = exercise_test_cells(source_notebook(lesson), exercise)
+    earned = sum(scores[cell] for cell in exercise_cells)
+    possible = sum(exercise_cells.values())
+    if fixture.stem.startswith("wrong_"):
+        assert earned < possible, (
+            f"{fixture.relative_to(REPO)} is a wrong answer but kept all {possible:g} points of"
+            f" {exercise}: the tests do not catch this mistake"
+        )
+    else:
+        score, max_score = course.total(student, lesson)
+        assert score == max_score, (
+            f"{fixture.relative_to(REPO)} is a correct alternative but lost points: {scores}"
+        )
+
+
+def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded_class):
+    if not BROKEN_LESSON:
+        pytest.skip("no lesson yet")
+    course, report = graded_class
+    out = report.stdout
+    assert report.returncode == 1, "autograde must exit non-zero when a submission needs attention"
+
+    def line_of(student):
+        return next(line for line in out.splitlines() if f" {student} " in line)
+
+    assert "PROBLEM" in line_of("broken-json") and "not valid notebook JSON" in line_of(
+        "broken-json"
+    )
+    assert "PROBLEM" in line_of("kernel-crash") and "kernel died" in line_of("kernel-crash")
+    assert "PROBLEM" in line_of("wrong-filename") and "missing" in line_of("wrong-filename")
+    for honest in ("solved", "untouched", "deleted-tests-solved", "endless-loop"):
+        assert line_of(honest).lstrip().startswith("ok"), line_of(honest)
+
+    # Deleted test cells come back, with their points: no free marks, no lost marks.
+    score, max_score = course.total("deleted-tests-solved", BROKEN_LESSON)
+    assert score == max_score
+    assert course.total("deleted-tests-untouched", BROKEN_LESSON)[0] == 0
+    # An endless loop is interrupted by the per-cell timeout; the correct work is still graded.
+    score, max_score = course.total("endless-loop", BROKEN_LESSON)
+    assert score == max_score
+
+
+def test_feedback_never_shows_hidden_tests(graded_class):
+    course, _ = graded_class
+    done = course.run("feedback")
+    assert done.returncode == 0, done.stdout + done.stderr
+    checked = 0
+    for lesson in LESSONS:
+        hidden_lines = {
+            line.strip()
+            for cell in source_notebook(lesson).cells
+            for line in region(cell.source, HIDDEN_BEGIN, HIDDEN_END)
+            if len(line.strip()) > 12
+        }
+        assert hidden_lines, f"{lesson} has no hidden tests"
+        for student in ["solved", "untouched"] + [
+            fixture_student(f) for f in fixtures(lesson) if f.stem.startswith("wrong_")
+        ]:
+            page = course.root / "feedback" / student / lesson / f"{lesson}.html"
+            assert page.is_file(), f"no feedback for {student}: {done.stdout}"
+            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+            assert "BEGIN HIDDEN TESTS" not in text
+            shown = [line for line in hidden_lines if line in text]
+            assert not shown, f"feedback for {student} shows hidden test lines: {shown[:3]}"
+            checked += 1
+    assert checked
+
+
+def test_grades_export_as_csv(graded_class):
+    course, _ = graded_class
+    done = course.run("export", "--to", "grades.csv")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = list(csv.DictReader(open(course.root / "grades.csv")))
+    by_student = {(r["student_id"], r["assignment"]): r for r in rows}
+    for lesson in LESSONS:
+        solved = by_student[("solved", lesson)]
+        assert float(solved["score"]) == float(solved["max_score"]) > 0
+        assert float(by_student[("untouched", lesson)]["score"]) == 0

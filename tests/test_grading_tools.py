@@ -1,0 +1,92 @@
+"""The pieces of helpers.grading, without running nbgrader (tests/test_grading.py does that)."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from helpers.grading.cli import main
+from helpers.grading.feedback import HIDDEN_NOTICE, HideHiddenTests
+from helpers.grading.submissions import problems_with_submission
+
+
+def grade_cell(source: str, outputs=()) -> nbformat.NotebookNode:
+    cell = new_code_cell(source, outputs=list(outputs))
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": 2,
+        "grade_id": "test_x_values",
+        "schema_version": 3,
+        "task": False,
+    }
+    return cell
+
+
+def test_feedback_removes_hidden_tests_and_their_tracebacks():
+    error = new_output(
+        "error",
+        ename="AssertionError",
+        evalue="wrong sign for negative inputs",
+        traceback=["Traceback", "secret_reference = compute(...)", "AssertionError: wrong sign"],
+    )
+    notebook = new_notebook(
+        cells=[
+            grade_cell(
+                "check(f(1))\n### BEGIN HIDDEN TESTS\nsecret_reference = 42\n### END HIDDEN TESTS\npassed()",
+                [error],
+            ),
+            grade_cell("check(f(2))\npassed()", [new_output("stream", name="stdout", text="ok\n")]),
+        ]
+    )
+    cleaned, _ = HideHiddenTests().preprocess(notebook, {})
+    first, second = cleaned.cells
+    assert "secret_reference" not in first.source and HIDDEN_NOTICE in first.source
+    assert first.outputs[0].traceback == [
+        "AssertionError: wrong sign for negative inputs  (traceback hidden: this test cell"
+        " contains hidden tests)"
+    ]
+    assert second.source == "check(f(2))\npassed()" and second.outputs[0].text == "ok\n"
+
+
+def write(path, content):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+
+
+def test_submission_problems_are_explained(tmp_path):
+    release = tmp_path / "release" / "01_x"
+    release.mkdir(parents=True)
+    nbformat.write(new_notebook(), release / "01_x.ipynb")
+    student = tmp_path / "submitted" / "ann" / "01_x"
+
+    write(student / "01_x.ipynb", '{"cells": [')
+    assert "not valid notebook JSON (line 1" in problems_with_submission(student, release)[0]
+    write(student / "01_x.ipynb", json.dumps({"hello": 1}))
+    assert "not a notebook" in problems_with_submission(student, release)[0]
+    write(student / "01_x.ipynb", json.dumps({"cells": [], "nbformat": 3}))
+    assert "format 3" in problems_with_submission(student, release)[0]
+    (student / "01_x.ipynb").write_bytes(b"\xff\xfe\x00garbage")
+    assert "not a text file" in problems_with_submission(student, release)[0]
+    (student / "01_x.ipynb").unlink()
+    assert problems_with_submission(student, release) == [
+        "01_x.ipynb is missing from the submission"
+    ]
+    nbformat.write(new_notebook(), student / "01_x.ipynb")
+    assert problems_with_submission(student, release) == []
+
+
+def test_commands_refuse_to_run_outside_the_course(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--course", str(tmp_path), "autograde"])
+    assert "no nbgrader_config.py" in str(stop.value)
+
+
+def test_autograde_with_nothing_submitted_says_so(tmp_path, capsys):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    assert main(["--course", str(tmp_path), "autograde"]) == 1
+    assert "No submissions found" in capsys.readouterr().out

@@ -1,0 +1,74 @@
+"""release/ is exactly what nbgrader generates from source/, and gives nothing away."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader_course import (
+    HIDDEN_BEGIN,
+    REPO,
+    SOLUTION_BEGIN,
+    SOLUTION_END,
+    Course,
+    lessons,
+    notebook_path,
+    region,
+    solution_cells,
+)
+
+LESSONS = lessons()
+
+
+def files_under(folder: Path) -> set[str]:
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    }
+
+
+@pytest.mark.slow
+def test_release_equals_what_generation_produces_now(tmp_path):
+    course = Course.copy_of_repo(tmp_path / "course")
+    for item in (course.root / "release").iterdir():  # start from nothing, as a fresh generate
+        if item.is_dir():
+            import shutil
+
+            shutil.rmtree(item)
+    done = course.run("release")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    committed, generated = REPO / "release", course.root / "release"
+    assert files_under(committed) == files_under(generated), (
+        "release/ has different files from a fresh `make release`: run `make release` and commit"
+    )
+    different = [
+        name
+        for name in sorted(files_under(committed))
+        if not filecmp.cmp(committed / name, generated / name, shallow=False)
+    ]
+    assert not different, f"release/ is stale for {different}: run `make release` and commit"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_release_contains_no_solution_and_no_hidden_test(lesson):
+    source = nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
+    released = nbformat.read(notebook_path(REPO, "release", lesson), as_version=4)
+    text = nbformat.writes(released)
+    for marker in (SOLUTION_BEGIN, SOLUTION_END, HIDDEN_BEGIN, "END HIDDEN TESTS"):
+        assert marker not in text, f"release/{lesson} contains {marker!r}"
+
+    released_solutions = solution_cells(released)
+    for exercise, answer in solution_cells(source).items():
+        assert exercise in released_solutions, f"solution cell {exercise} missing from release"
+        student_cell = released_solutions[exercise]
+        assert "raise NotImplementedError" in student_cell
+        leaked = [
+            line
+            for line in region(answer, SOLUTION_BEGIN, SOLUTION_END)
+            if line.strip() and line.strip() in student_cell
+        ]
+        assert not leaked, f"release/{lesson} cell {exercise} shows solution lines {leaked}"

@@ -1,0 +1,55 @@
+"""What a student sees from the Validate button (`nbgrader validate`, which exits 0 either way)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbgrader_course import REPO, fixtures, lessons, notebook_path, solved_release
+
+pytestmark = pytest.mark.slow
+LESSONS = lessons()
+SUCCESS = "Success! Your notebook passes all the tests."
+FAILURE = "VALIDATION FAILED"
+
+
+def validate(path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", str(path)],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    return done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_validate_passes_a_solved_notebook_and_fails_a_wrong_one(tmp_path, lesson):
+    solved = tmp_path / "solved" / f"{lesson}.ipynb"
+    solved.parent.mkdir()
+    nbformat.write(solved_release(lesson), solved)
+    report = validate(solved)
+    assert SUCCESS in report and FAILURE not in report, report
+
+    untouched = tmp_path / "untouched" / f"{lesson}.ipynb"
+    untouched.parent.mkdir()
+    untouched.write_bytes(notebook_path(REPO, "release", lesson).read_bytes())
+    report = validate(untouched)
+    assert FAILURE in report and "NotImplementedError" in report, report
+
+    # A realistic mistake that the visible checks catch: the student learns it before submitting.
+    caught = []
+    for fixture in [f for f in fixtures(lesson) if f.stem.startswith("wrong_")]:
+        wrong = tmp_path / fixture.parent.name / fixture.stem / f"{lesson}.ipynb"
+        wrong.parent.mkdir(parents=True)
+        nbformat.write(solved_release(lesson, {fixture.parent.name: fixture.read_text()}), wrong)
+        report = validate(wrong)
+        assert SUCCESS in report or FAILURE in report, report
+        if FAILURE in report:
+            caught.append(fixture.stem)
+            break
+    assert caught, f"no wrong answer of {lesson} is caught by the visible checks"
