@@ -39,3 +39,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet -r requirements.txt
   echo "$wanted" > "$stamp"
 fi
+
+# Tools the course runs (jupyter, nbgrader, and the alembic that nbgrader calls) come from .venv.
+export PATH="$PWD/.venv/bin:$PATH"

@@ -9,6 +9,7 @@ message of its own and never stops the others.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -29,10 +30,13 @@ class Outcome:
 def _run_nbgrader(course: Course, args: list[str], timeout: float) -> tuple[int, str]:
     """Run one nbgrader command in the course root; return its exit code and its output."""
     command = [sys.executable, "-m", "nbgrader", *args]
+    # nbgrader runs `alembic` from PATH: make it find the one beside this Python.
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
     try:
         done = subprocess.run(
             command,
             cwd=course.root,
+            env={**os.environ, "PATH": path},
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -81,12 +85,18 @@ def release(course: Course, assignments: list[str]) -> int:
 
 
 def autograde(course: Course, assignments: list[str], timeout: float) -> int:
-    outcomes: list[Outcome] = []
     wanted = set(assignments)
-    for student, assignment in course.submissions():
-        if wanted and assignment not in wanted:
-            continue
-        outcomes.append(_autograde_one(course, student, assignment, timeout))
+    pairs = [(s, a) for s, a in course.submissions() if not wanted or a in wanted]
+    # Grading compares against the source cells in the gradebook: record any lesson it lacks.
+    missing = sorted({a for _, a in pairs} - course.known_assignments())
+    missing = [a for a in missing if a in course.assignments()]
+    if missing:
+        print(f"The gradebook does not know {', '.join(missing)} yet: generating it first.")
+        if release(course, missing) != 0:
+            return 1
+    outcomes = [
+        _autograde_one(course, student, assignment, timeout) for student, assignment in pairs
+    ]
     if not outcomes:
         print(f"No submissions found under {course.submitted_dir}/<student>/<assignment>/.")
         return 1

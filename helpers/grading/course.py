@@ -60,6 +60,15 @@ class Course:
         """Where the grading log of one submission is kept (outside nbgrader's own folders)."""
         return self.autograded_dir / student / f"{assignment}.log"
 
+    def known_assignments(self) -> set[str]:
+        """Assignments the gradebook has the source cells of (recorded by generate_assignment)."""
+        from nbgrader.api import Gradebook
+
+        if not (self.root / "gradebook.db").is_file():
+            return set()
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            return {assignment.name for assignment in gradebook.assignments}
+
     def score(self, student: str, assignment: str) -> tuple[float, float]:
         from nbgrader.api import Gradebook
 

@@ -15,15 +15,27 @@ HIDDEN_NOTICE = "# (Hidden tests ran here. They are not shown, so that they stay
 
 
 class HideHiddenTests(ClearHiddenTests):
-    """Remove hidden test regions and reduce the errors they raised to one line each."""
+    """Replace hidden test regions with a notice and reduce their errors to one line each."""
+
+    def _remove_hidden_test_region(self, cell: NotebookNode) -> bool:
+        if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
+            return False
+        kept, hidden = [], False
+        for line in cell.source.splitlines():
+            if self.begin_test_delimeter in line:
+                hidden = True
+                indent = line[: len(line) - len(line.lstrip())]
+                kept.append(indent + HIDDEN_NOTICE)
+            elif self.end_test_delimeter in line:
+                hidden = False
+            elif not hidden:
+                kept.append(line)
+        cell.source = "\n".join(kept)
+        return True
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int):
-        had_hidden_tests = cell.cell_type == "code" and self.begin_test_delimeter in cell.source
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
-        if not had_hidden_tests:
-            return cell, resources
-        cell.source = cell.source.rstrip("\n") + "\n" + HIDDEN_NOTICE
-        if utils.is_grade(cell):
+        if HIDDEN_NOTICE in cell.get("source", "") and utils.is_grade(cell):
             cell.outputs = [_without_traceback(output) for output in cell.outputs]
         return cell, resources
 
