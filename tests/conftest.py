@@ -22,3 +22,4 @@ for _variable, _sub in {
     os.environ[_variable] = str(_path)
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("NBGRADER_EXECUTION", None)
+

@@ -29,7 +29,7 @@ from nbgrader_course import (
     solved_release,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("graded_class")]
+pytestmark = pytest.mark.slow
 
 LESSONS = lessons()
 FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
