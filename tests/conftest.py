@@ -22,4 +22,3 @@ for _variable, _sub in {
     os.environ[_variable] = str(_path)
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("NBGRADER_EXECUTION", None)
-

@@ -50,19 +50,46 @@ def is_test_cell(cell: dict) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
+class GradedClass:
+    """Submissions spread over two course copies graded at the same time (the suite has 2 cores)."""
+
+    def __init__(self, folder, copies: int = 2):
+        self.courses = [
+            Course.copy_of_repo(folder / f"course{i}", cell_timeout=15) for i in range(copies)
+        ]
+        self.home: dict[str, Course] = {}
+        self.report = ""
+        self.returncodes: list[int] = []
+
+    def submit(self, student: str, lesson: str, notebook=None, raw: bytes | None = None) -> None:
+        if student not in self.home:
+            self.home[student] = self.courses[len(self.home) % len(self.courses)]
+        self.home[student].submit(student, lesson, notebook, raw)
+
+    def grade(self) -> None:
+        running = [course.start("autograde") for course in self.courses]
+        for process in running:
+            out, err = process.communicate(timeout=1800)
+            self.report += out + err
+            self.returncodes.append(process.returncode)
+
+    def cell_scores(self, student: str, lesson: str) -> dict[str, float]:
+        return self.home[student].cell_scores(student, lesson)
+
+    def total(self, student: str, lesson: str) -> tuple[float, float]:
+        return self.home[student].total(student, lesson)
+
+
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
-    """Submit everything, then run `autograde` once, as an instructor would with `make autograde`."""
-    course = Course.copy_of_repo(tmp_path_factory.mktemp("course"), cell_timeout=15)
-    released = course.run("release")
-    assert released.returncode == 0, released.stdout + released.stderr
-
+    """Submit everything, then run `autograde` as an instructor would with `make autograde`."""
+    graded = GradedClass(tmp_path_factory.mktemp("class"))
     for lesson in LESSONS:
-        course.submit("solved", lesson, source_notebook(lesson))
-        course.submit("untouched", lesson, nbformat.read(notebook_path(REPO, "release", lesson), 4))
+        graded.submit("solved", lesson, source_notebook(lesson))
+        graded.submit("untouched", lesson, nbformat.read(notebook_path(REPO, "release", lesson), 4))
     for fixture in FIXTURE_FILES:
         lesson, exercise = fixture.parent.parent.name, fixture.parent.name
-        course.submit(
+        graded.submit(
             fixture_student(fixture),
             lesson,
             solved_release(lesson, replace={exercise: fixture.read_text()}),
@@ -71,44 +98,42 @@ def graded_class(tmp_path_factory):
     if BROKEN_LESSON:
         solved = solved_release(BROKEN_LESSON)
         text = nbformat.writes(solved).encode()
-        course.submit("broken-json", BROKEN_LESSON, raw=text[: len(text) // 2])
-        course.submit(
+        graded.submit("broken-json", BROKEN_LESSON, raw=text[: len(text) // 2])
+        graded.submit(
             "deleted-tests-solved",
             BROKEN_LESSON,
             raw=nbformat.writes(nbformat.from_dict(deleted_cells(solved, is_test_cell))).encode(),
         )
         untouched = nbformat.read(notebook_path(REPO, "release", BROKEN_LESSON), 4)
-        course.submit(
+        graded.submit(
             "deleted-tests-untouched",
             BROKEN_LESSON,
             raw=nbformat.writes(
                 nbformat.from_dict(deleted_cells(untouched, is_test_cell))
             ).encode(),
         )
-        first_solution = next(iter(solution_cells(source_notebook(BROKEN_LESSON))))
-        course.submit(
+        answers = solution_cells(source_notebook(BROKEN_LESSON))
+        first_solution = next(iter(answers))
+        graded.submit(
             "endless-loop",
             BROKEN_LESSON,
             solved_release(
                 BROKEN_LESSON,
-                replace={
-                    first_solution: solution_cells(source_notebook(BROKEN_LESSON))[first_solution]
-                    + "\nwhile True:\n    pass\n"
-                },
+                replace={first_solution: answers[first_solution] + "\nwhile True:\n    pass\n"},
             ),
         )
-        course.submit(
+        graded.submit(
             "kernel-crash",
             BROKEN_LESSON,
             solved_release(BROKEN_LESSON, replace={first_solution: "import os\nos._exit(1)\n"}),
         )
-        (course.root / "submitted" / "wrong-filename" / BROKEN_LESSON).mkdir(parents=True)
-        (course.root / "submitted" / "wrong-filename" / BROKEN_LESSON / "mywork.ipynb").write_text(
-            nbformat.writes(solved)
-        )
+        wrong_name = graded.courses[0].root / "submitted" / "wrong-filename" / BROKEN_LESSON
+        wrong_name.mkdir(parents=True)
+        (wrong_name / "mywork.ipynb").write_text(nbformat.writes(solved))
+        graded.home["wrong-filename"] = graded.courses[0]
 
-    report = course.run("autograde", timeout=1800)
-    return course, report
+    graded.grade()
+    return graded
 
 
 def test_there_is_a_lesson_to_grade():
@@ -117,16 +142,14 @@ def test_there_is_a_lesson_to_grade():
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_solution_scores_full_marks(graded_class, lesson):
-    course, report = graded_class
-    score, max_score = course.total("solved", lesson)
+    score, max_score = graded_class.total("solved", lesson)
     assert max_score > 0
-    assert score == max_score, (course.cell_scores("solved", lesson), report.stdout)
+    assert score == max_score, (graded_class.cell_scores("solved", lesson), graded_class.report)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_untouched_release_scores_zero(graded_class, lesson):
-    course, _ = graded_class
-    scores = course.cell_scores("untouched", lesson)
+    scores = graded_class.cell_scores("untouched", lesson)
     assert scores and all(s == 0 for s in scores.values()), scores
 
 
@@ -149,10 +172,9 @@ def test_every_exercise_has_realistic_wrong_and_alternative_answers(lesson):
     ids=[f"{f.parent.parent.name}/{f.parent.name}/{f.stem}" for f in FIXTURE_FILES],
 )
 def test_fixture_is_graded_as_intended(graded_class, fixture):
-    course, report = graded_class
     lesson, exercise = fixture.parent.parent.name, fixture.parent.name
     student = fixture_student(fixture)
-    scores = course.cell_scores(student, lesson)
+    scores = graded_class.cell_scores(student, lesson)
     exercise_cells = exercise_test_cells(source_notebook(lesson), exercise)
     earned = sum(scores[cell] for cell in exercise_cells)
     possible = sum(exercise_cells.values())
@@ -162,7 +184,7 @@ def test_fixture_is_graded_as_intended(graded_class, fixture):
             f" {exercise}: the tests do not catch this mistake"
         )
     else:
-        score, max_score = course.total(student, lesson)
+        score, max_score = graded_class.total(student, lesson)
         assert score == max_score, (
             f"{fixture.relative_to(REPO)} is a correct alternative but lost points: {scores}"
         )
@@ -171,9 +193,10 @@ def test_fixture_is_graded_as_intended(graded_class, fixture):
 def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded_class):
     if not BROKEN_LESSON:
         pytest.skip("no lesson yet")
-    course, report = graded_class
-    out = report.stdout
-    assert report.returncode == 1, "autograde must exit non-zero when a submission needs attention"
+    out = graded_class.report
+    assert 1 in graded_class.returncodes, (
+        "autograde must exit non-zero when a submission needs attention"
+    )
 
     def line_of(student):
         return next(line for line in out.splitlines() if f" {student} " in line)
@@ -187,46 +210,66 @@ def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded
         assert line_of(honest).lstrip().startswith("ok"), line_of(honest)
 
     # Deleted test cells come back, with their points: no free marks, no lost marks.
-    score, max_score = course.total("deleted-tests-solved", BROKEN_LESSON)
+    score, max_score = graded_class.total("deleted-tests-solved", BROKEN_LESSON)
     assert score == max_score
-    assert course.total("deleted-tests-untouched", BROKEN_LESSON)[0] == 0
+    assert graded_class.total("deleted-tests-untouched", BROKEN_LESSON)[0] == 0
     # An endless loop is interrupted by the per-cell timeout; the correct work is still graded.
-    score, max_score = course.total("endless-loop", BROKEN_LESSON)
+    score, max_score = graded_class.total("endless-loop", BROKEN_LESSON)
     assert score == max_score
+
+
+def hidden_only_lines(lesson: str) -> set[str]:
+    """Lines of hidden tests that appear nowhere else in the source notebook."""
+    cells = source_notebook(lesson).cells
+    hidden = {
+        line.strip()
+        for cell in cells
+        for line in region(cell.source, HIDDEN_BEGIN, HIDDEN_END)
+        if len(line.strip()) > 12
+    }
+    elsewhere = {
+        line.strip()
+        for cell in cells
+        for line in cell.source.replace(
+            "\n".join(region(cell.source, HIDDEN_BEGIN, HIDDEN_END)), ""
+        ).splitlines()
+    }
+    return hidden - elsewhere
 
 
 def test_feedback_never_shows_hidden_tests(graded_class):
-    course, _ = graded_class
-    done = course.run("feedback")
-    assert done.returncode == 0, done.stdout + done.stderr
     checked = 0
-    for lesson in LESSONS:
-        hidden_lines = {
-            line.strip()
-            for cell in source_notebook(lesson).cells
-            for line in region(cell.source, HIDDEN_BEGIN, HIDDEN_END)
-            if len(line.strip()) > 12
-        }
-        assert hidden_lines, f"{lesson} has no hidden tests"
-        for student in ["solved", "untouched"] + [
-            fixture_student(f) for f in fixtures(lesson) if f.stem.startswith("wrong_")
-        ]:
-            page = course.root / "feedback" / student / lesson / f"{lesson}.html"
-            assert page.is_file(), f"no feedback for {student}: {done.stdout}"
-            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
-            assert "BEGIN HIDDEN TESTS" not in text
-            shown = [line for line in hidden_lines if line in text]
-            assert not shown, f"feedback for {student} shows hidden test lines: {shown[:3]}"
-            checked += 1
-    assert checked
+    for course in graded_class.courses:
+        done = course.run("feedback")
+        assert done.returncode == 0, done.stdout + done.stderr
+        for lesson in LESSONS:
+            secret = hidden_only_lines(lesson)
+            assert secret, f"{lesson} has no hidden tests"
+            for page in sorted((course.root / "feedback").glob(f"*/{lesson}/{lesson}.html")):
+                text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+                assert "BEGIN HIDDEN TESTS" not in text
+                shown = secret & {line.strip() for line in text.splitlines()}
+                assert not shown, f"{page} shows hidden test lines: {sorted(shown)[:3]}"
+                checked += 1
+    expected = sum(
+        1
+        for s, c in graded_class.home.items()
+        if not s.startswith(("broken", "kernel", "wrong-file"))
+    )
+    assert checked >= expected, f"feedback written for {checked} notebooks, expected {expected}"
 
 
 def test_grades_export_as_csv(graded_class):
-    course, _ = graded_class
-    done = course.run("export", "--to", "grades.csv")
-    assert done.returncode == 0, done.stdout + done.stderr
-    rows = list(csv.DictReader(open(course.root / "grades.csv")))
-    by_student = {(r["student_id"], r["assignment"]): r for r in rows}
+    by_student = {}
+    for course in graded_class.courses:
+        done = course.run("export", "--to", "grades.csv")
+        assert done.returncode == 0, done.stdout + done.stderr
+        rows = csv.DictReader(open(course.root / "grades.csv"))
+        by_student |= {
+            (r["student_id"], r["assignment"]): r
+            for r in rows
+            if graded_class.home.get(r["student_id"]) is course
+        }
     for lesson in LESSONS:
         solved = by_student[("solved", lesson)]
         assert float(solved["score"]) == float(solved["max_score"]) > 0

@@ -1,0 +1,270 @@
+"""Plotting for the lessons: data points, decision boundaries, training curves, a neuron diagram.
+
+Every function draws on a matplotlib ``Axes`` (a new one when ``ax`` is None) and returns it,
+so a lesson can put several plots side by side with ``plt.subplots``. Functions that need a
+model take the student's own prediction function as an argument: nothing here computes a
+prediction, so nothing here gives away a graded exercise.
+
+Shapes: ``X`` is (n, 2) (two input features, one row per example), ``y`` is (n,) of 0/1 labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+# Colour-blind-safe pair (blue / orange) and one marker per class, so the classes differ in
+# print and in grey scale too.
+CLASS_COLORS = ("#1f77b4", "#ff7f0e")
+CLASS_MARKERS = ("o", "^")
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (4.5, 4.0)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    elif not isinstance(ax, Axes):
+        raise TypeError(
+            f"ax should be a matplotlib Axes (for example from plt.subplots()), got"
+            f" {type(ax).__name__}."
+        )
+    return ax
+
+
+def _points_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Validate X (n, 2) and y (n,) and return them as float and int arrays."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(
+            f"X should have shape (n, 2): one row per example, two input features; got shape"
+            f" {X.shape}. These plots draw the plane of two inputs, so pass exactly two columns."
+        )
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],):
+        raise ValueError(
+            f"y should have shape ({X.shape[0]},), one label per row of X; got shape {y.shape}."
+            " If y is a column (n, 1), flatten it with y.ravel()."
+        )
+    if y.size and not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y should hold only 0 and 1, got the values {np.unique(y).tolist()}.")
+    return X, y.astype(int)
+
+
+def plot_points(X, y, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Scatter the examples, one colour and marker per class.
+
+    X: (n, 2) inputs, y: (n,) labels 0/1. Returns the Axes.
+    """
+    X, y = _points_and_labels(X, y)
+    ax = _axes(ax)
+    for label in (0, 1):
+        mask = y == label
+        ax.scatter(
+            X[mask, 0],
+            X[mask, 1],
+            s=90,
+            c=CLASS_COLORS[label],
+            marker=CLASS_MARKERS[label],
+            edgecolors="black",
+            linewidths=0.8,
+            zorder=3,
+            label=f"y = {label}",
+        )
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small", framealpha=0.9)
+    return ax
+
+
+def plot_boundary_line(
+    w,
+    b: float,
+    ax: Axes | None = None,
+    label: str | None = None,
+    color: str = "black",
+    show_normal: bool = True,
+) -> Axes:
+    """Draw the line w[0]*x1 + w[1]*x2 + b = 0 across the current view, and the vector w.
+
+    w: (2,) weights, b: bias. The arrow starts on the line and points along w, to the side
+    where w.x + b > 0. Set the axis limits before calling (the line spans the current view).
+    Returns the Axes.
+    """
+    w = np.asarray(w, dtype=float)
+    if w.shape != (2,):
+        raise ValueError(f"w should have shape (2,) to draw a line in the plane, got {w.shape}.")
+    b = float(b)
+    ax = _axes(ax)
+    if not np.any(w):
+        raise ValueError(
+            "w is all zeros, so w.x + b = 0 is not a line (every point gets the same"
+            " output). Train first, or pick non-zero weights."
+        )
+    (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
+    if abs(w[1]) > abs(w[0]):  # not steep: solve for x2
+        xs = np.array([x_lo, x_hi])
+        ys = -(w[0] * xs + b) / w[1]
+    else:  # steep (or vertical): solve for x1
+        ys = np.array([y_lo, y_hi])
+        xs = -(w[1] * ys + b) / w[0]
+    ax.plot(xs, ys, color=color, linewidth=2, label=label)
+    if show_normal:
+        # Start the arrow a third of the way along the visible part of the line, off-centre so
+        # that it rarely runs through a data point at the middle of the view.
+        t = np.linspace(0.0, 1.0, 201)[:, None]
+        along = (1 - t) * np.array([xs[0], ys[0]]) + t * np.array([xs[1], ys[1]])
+        inside = along[
+            (along[:, 0] >= x_lo)
+            & (along[:, 0] <= x_hi)
+            & (along[:, 1] >= y_lo)
+            & (along[:, 1] <= y_hi)
+        ]
+        foot = inside[len(inside) // 3] if len(inside) else -b * w / np.dot(w, w)
+        length = 0.2 * min(x_hi - x_lo, y_hi - y_lo)
+        tip = w / np.linalg.norm(w) * length
+        ax.annotate(
+            "",
+            xy=foot + tip,
+            xytext=foot,
+            arrowprops={"arrowstyle": "->", "color": color, "linewidth": 1.5},
+        )
+        ax.text(*(foot + 1.2 * tip), "$\\mathbf{w}$", color=color, fontsize=12, ha="center")
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    if label:
+        ax.legend(loc="best", fontsize="small", framealpha=0.9)
+    return ax
+
+
+def plot_decision_boundary(
+    predict_fn: Callable[[np.ndarray], np.ndarray],
+    X,
+    y,
+    ax: Axes | None = None,
+    title: str | None = None,
+    padding: float = 0.5,
+    resolution: int = 200,
+) -> Axes:
+    """Shade the plane by what ``predict_fn`` says, and scatter the examples on top.
+
+    predict_fn: takes an (m, 2) array of points, returns (m,) labels 0/1, for example
+        ``lambda P: perceptron_predict(P, w, b)``.
+    X: (n, 2) inputs, y: (n,) labels 0/1. Returns the Axes.
+    """
+    if not callable(predict_fn):
+        raise TypeError(
+            f"predict_fn should be a function that takes an (m, 2) array and returns (m,) labels,"
+            f" got {type(predict_fn).__name__}. Wrap your model, for example:"
+            " lambda P: perceptron_predict(P, w, b)."
+        )
+    X, y = _points_and_labels(X, y)
+    ax = _axes(ax)
+    x_lo, x_hi = X[:, 0].min() - padding, X[:, 0].max() + padding
+    y_lo, y_hi = X[:, 1].min() - padding, X[:, 1].max() + padding
+    xx, yy = np.meshgrid(np.linspace(x_lo, x_hi, resolution), np.linspace(y_lo, y_hi, resolution))
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    labels = np.asarray(predict_fn(grid))
+    if labels.shape != (grid.shape[0],):
+        raise ValueError(
+            f"predict_fn returned shape {labels.shape} for {grid.shape[0]} points; it should"
+            f" return shape ({grid.shape[0]},), one 0/1 label per row."
+        )
+    zz = labels.astype(float).reshape(xx.shape)
+    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLORS, alpha=0.22)
+    if zz.min() != zz.max():  # a boundary exists only if both labels appear
+        ax.contour(xx, yy, zz, levels=[0.5], colors="black", linewidths=1.5)
+    plot_points(X, y, ax=ax, title=title)
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_aspect("equal")
+    return ax
+
+
+def plot_errors_per_epoch(
+    errors: Sequence[int], ax: Axes | None = None, title: str | None = "Mistakes per epoch"
+) -> Axes:
+    """Plot how many examples were misclassified in each epoch.
+
+    errors: a list (or 1-D array) of counts, one per epoch. Returns the Axes.
+    """
+    try:
+        values = np.asarray(errors, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "errors should be a list of mistake counts, one per epoch;"
+            f" got {type(errors).__name__}."
+        ) from None
+    if values.ndim != 1:
+        raise ValueError(
+            f"errors should be a flat list of counts, one per epoch; got shape {values.shape}."
+        )
+    if values.size == 0:
+        raise ValueError("errors is empty: train for at least one epoch before plotting it.")
+    if (values < 0).any():
+        raise ValueError("errors should count mistakes, so no entry can be negative.")
+    ax = _axes(ax, figsize=(4.5, 3.0))
+    epochs = np.arange(1, values.size + 1)
+    ax.plot(epochs, values, marker="o", color="#444444")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("misclassified examples")
+    ax.set_ylim(bottom=-0.2, top=max(values.max(), 1) * 1.15)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_perceptron_diagram(
+    w: Sequence[float] | None = None, b: float | None = None, ax: Axes | None = None
+) -> Axes:
+    """Draw a perceptron with two inputs: x1, x2 -> weighted sum z -> step -> y_hat.
+
+    w: optional (2,) weights and b: optional bias, written on the diagram when given.
+    Returns the Axes.
+    """
+    ax = _axes(ax, figsize=(7.0, 3.0))
+    if w is None:
+        w_text = ("$w_1$", "$w_2$")
+    else:
+        w_text = tuple(f"$w_{i + 1}={v:g}$" for i, v in enumerate(w))
+    b_text = "$b$" if b is None else f"$b={b:g}$"
+    node = {"boxstyle": "circle,pad=0.5", "facecolor": "white", "edgecolor": "black"}
+    box = {"boxstyle": "round,pad=0.5", "facecolor": "#f2f2f2", "edgecolor": "black"}
+    arrow = {"arrowstyle": "->", "color": "black", "linewidth": 1.2, "shrinkA": 14, "shrinkB": 18}
+    inputs = {"$x_1$": (0.08, 0.75), "$x_2$": (0.08, 0.25)}
+    sum_at, step_at, out_at = (0.45, 0.5), (0.7, 0.5), (0.93, 0.5)
+    for (text, at), weight in zip(inputs.items(), w_text, strict=True):
+        ax.text(*at, text, ha="center", va="center", fontsize=14, bbox=node)
+        ax.annotate("", xy=sum_at, xytext=at, arrowprops=arrow)
+        middle = ((at[0] + sum_at[0]) / 2, (at[1] + sum_at[1]) / 2 + 0.08 * np.sign(at[1] - 0.5))
+        ax.text(*middle, weight, ha="center", va="center", fontsize=12, color="#1f4e9c")
+    ax.text(0.45, 0.95, b_text, ha="center", va="center", fontsize=12, color="#1f4e9c")
+    ax.annotate("", xy=sum_at, xytext=(0.45, 0.9), arrowprops={**arrow, "shrinkA": 4})
+    ax.text(*sum_at, "$\\Sigma$", ha="center", va="center", fontsize=16, bbox=node)
+    ax.text(0.47, 0.2, "$z = w_1x_1 + w_2x_2 + b$", ha="center", va="center", fontsize=11)
+    ax.text(*step_at, "step", ha="center", va="center", fontsize=12, bbox=box)
+    ax.annotate("", xy=step_at, xytext=sum_at, arrowprops=arrow)
+    ax.text(*out_at, "$\\hat{y}$", ha="center", va="center", fontsize=14, bbox=node)
+    ax.annotate("", xy=out_at, xytext=step_at, arrowprops={**arrow, "shrinkA": 24})
+    ax.text(0.7, 0.7, "1 if $z > 0$, else 0", ha="center", va="center", fontsize=11)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0.05, 1.02)
+    ax.axis("off")
+    return ax
+
+
+__all__ = [
+    "CLASS_COLORS",
+    "CLASS_MARKERS",
+    "plot_boundary_line",
+    "plot_decision_boundary",
+    "plot_errors_per_epoch",
+    "plot_perceptron_diagram",
+    "plot_points",
+]
