@@ -20,6 +20,9 @@ c.Execute.timeout = 120
 # A student who deletes a test cell gets it back, with its points, instead of a silent pass.
 c.OverwriteCells.add_missing_cells = True
 
+# `nbgrader validate` cuts lines at 90 characters by default, which would cut off our hints.
+c.Validator.width = 10_000
+
 # Feedback shows which checks failed and why, never the hidden tests or their tracebacks.
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 

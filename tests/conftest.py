@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 # Jupyter, IPython and matplotlib write under $HOME: point every one of them at a scratch folder
@@ -22,3 +23,12 @@ for _variable, _sub in {
     os.environ[_variable] = str(_path)
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("NBGRADER_EXECUTION", None)
+
+_session_started = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests left their screenshots, when this run wrote any."""
+    shots = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+    if shots.is_dir() and any(p.stat().st_mtime >= _session_started for p in shots.iterdir()):
+        terminalreporter.write_line(f"Browser screenshots of every notebook: {shots}")

@@ -127,21 +127,28 @@ def _autograde_one(course: Course, student: str, assignment: str, timeout: float
 
 
 def feedback(course: Course, assignments: list[str]) -> int:
-    outcomes: list[Outcome] = []
+    """Feedback runs no student code: one nbgrader run per lesson, per student only on failure."""
     wanted = set(assignments)
-    for student, assignment in course.autograded():
-        if wanted and assignment not in wanted:
-            continue
-        code, log = _run_nbgrader(
-            course,
-            ["generate_feedback", assignment, "--student", student, "--force"],
-            timeout=300,
-        )
-        message = str(course.feedback_dir / student / assignment) if code == 0 else log.strip()
-        outcomes.append(Outcome(student, assignment, code == 0, message))
-    if not outcomes:
+    pairs = [(s, a) for s, a in course.autograded() if not wanted or a in wanted]
+    if not pairs:
         print(f"Nothing autograded yet under {course.autograded_dir}: run the autograde first.")
         return 1
+    outcomes: list[Outcome] = []
+    for assignment in sorted({a for _, a in pairs}):
+        students = [s for s, a in pairs if a == assignment]
+        code, _ = _run_nbgrader(course, ["generate_feedback", assignment, "--force"], timeout=1800)
+        for student in students:
+            if code != 0:
+                code_one, log = _run_nbgrader(
+                    course,
+                    ["generate_feedback", assignment, "--student", student, "--force"],
+                    timeout=300,
+                )
+                if code_one != 0:
+                    outcomes.append(Outcome(student, assignment, False, log.strip()[-500:]))
+                    continue
+            page = course.feedback_dir / student / assignment
+            outcomes.append(Outcome(student, assignment, page.is_dir(), str(page)))
     _print_outcomes("Feedback", outcomes)
     return 0 if all(o.ok for o in outcomes) else 1
 

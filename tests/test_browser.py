@@ -1,0 +1,379 @@
+"""Every notebook, in a real JupyterLab, in a real (headless) Chromium, as a student meets it.
+
+For each lesson (the solved copy from source/) and each companion notebook: it opens, Run All
+completes with no error output, every widget renders, and moving a control of each widget changes
+what it draws. For each released lesson: the Validate button is there, and it reports failures on
+the untouched notebook and success once the solutions are filled in. Notebooks are discovered, so
+a new lesson is covered without editing this file. Screenshots land in build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.error import URLError
+
+import nbformat
+import pytest
+from nbgrader_course import REPO, lessons, notebook_path, solved_release
+
+pytestmark = pytest.mark.slow
+
+SCREENSHOTS = REPO / "build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RUN_ALL_TIMEOUT_MS = 240_000
+KERNEL_IDLE = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = panel && panel.sessionContext && panel.sessionContext.session
+        && panel.sessionContext.session.kernel;
+    return Boolean(kernel) && kernel.status === 'idle'
+        && !panel.content.widgets.some(cell => cell.model.executionState === 'running');
+}"""
+NOTEBOOK_CELLS = """() => window.jupyterapp.shell.currentWidget.content.model.toJSON().cells"""
+
+
+def executed_notebooks() -> list[str]:
+    lesson_paths = [f"source/{name}/{name}.ipynb" for name in lessons()]
+    companions = sorted(str(p.relative_to(REPO)) for p in REPO.glob("notebooks/*.ipynb"))
+    return lesson_paths + companions
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on localhost, serving a scratch copy of the course, with its own HOME."""
+    root = tmp_path_factory.mktemp("course")
+    for name in ("source", "release", "notebooks"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    home = tmp_path_factory.mktemp("home")
+    settings = home / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # Render every cell (not only those on screen), so each output can be found and shot.
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # No "get notified about Jupyter news?" prompt over the screenshots (and no fetch attempt).
+    notifications = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    notifications.mkdir(parents=True)
+    (notifications / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false"})
+    )
+
+    port, token = free_port(), "browser-test-token"
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-workspaces"),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
+    log_path = home / "lab.log"
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+            "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+        ],
+        cwd=root, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5)
+            break
+        except (URLError, OSError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+    try:
+        yield {"base": base, "token": token, "root": root}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}. Install Debian's package (apt-get install chromium)"
+            " or set CHROMIUM=/path/to/chromium; bash scripts/test.sh installs it when it can."
+        )
+    from playwright.sync_api import sync_playwright
+
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def open_notebook(browser, lab, path: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # A workspace of its own, reset, so that only this notebook is open and current.
+    workspace = path.replace("/", "-").replace(".", "-")
+    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{path}?reset&token={lab['token']}")
+    try:
+        page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+    except Exception:
+        shot = shot_name(path, "did-not-open")
+        page.screenshot(path=shot)
+        pytest.fail(f"{path}: the notebook or its kernel did not become ready (see {shot})")
+    return page
+
+
+def run_all(page, path: str) -> list[dict]:
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(500)
+    try:
+        page.wait_for_function(KERNEL_IDLE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+    except Exception:
+        pytest.fail(f"{path}: Run All did not finish within {RUN_ALL_TIMEOUT_MS // 1000} s")
+    return page.evaluate(NOTEBOOK_CELLS)
+
+
+def cell_name(cell: dict, index: int) -> str:
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"cell {index}" + (f" ({grade_id})" if grade_id else "")
+
+
+def shot_name(path: str, what: str) -> str:
+    """build/screenshots/<notebook path with __ for />__<what>.png"""
+    return str(SCREENSHOTS / f"{path.removesuffix('.ipynb').replace('/', '__')}__{what}.png")
+
+
+def screenshot_notebook(page, path: str) -> list[str]:
+    """Shoot the notebook page by page, scrolling its own scroll area."""
+    scroller = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"
+    page.evaluate(f"document.querySelector('{scroller}').scrollTop = 0")
+    shots = []
+    for number in range(1, 61):
+        shot = shot_name(path, f"{number:02d}")
+        page.screenshot(path=shot)
+        shots.append(shot)
+        moved = page.evaluate(
+            f"""() => {{ const s = document.querySelector('{scroller}');
+                const before = s.scrollTop; s.scrollTop += s.clientHeight * 0.9;
+                return s.scrollTop > before; }}"""
+        )
+        if not moved:
+            break
+    return shots
+
+
+CONTROLS = [  # (what, selector, how to move it)
+    ("slider", ".noUi-handle", "arrows"),
+    ("dropdown", "select", "select"),
+    ("checkbox", "input[type=checkbox]", "click"),
+    ("toggle buttons", ".widget-toggle-button", "click"),
+    ("button", "button.jupyter-button", "click"),
+]
+
+
+def move_a_control(page, widget) -> str:
+    """Move the first control found in ``widget``; return what was moved."""
+    for what, selector, how in CONTROLS:
+        control = widget.locator(selector)
+        if control.count() == 0:
+            continue
+        control = control.first
+        if how == "arrows":
+            control.focus()
+            for _ in range(3):
+                control.press("ArrowRight")
+        elif how == "select":
+            options = control.locator("option")
+            current = control.input_value()
+            values = [options.nth(i).get_attribute("value") for i in range(options.count())]
+            control.select_option(next(v for v in values if v != current))
+        else:
+            control.click()
+        return what
+    return ""
+
+
+def problems_after_run_all(cells: list[dict]) -> list[str]:
+    """Cells that did not run, and every error output, named by cell."""
+    code = [(i, c) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    not_run = [
+        cell_name(c, i) for i, c in code if c["source"].strip() and not c.get("execution_count")
+    ]
+    problems = [f"Run All stopped before {not_run[0]}"] if not_run else []
+    problems += [
+        f"{cell_name(c, i)}: {o.get('ename')}: {o.get('evalue')}"
+        for i, c in code
+        for o in c.get("outputs", [])
+        if o["output_type"] == "error"
+    ]
+    return problems
+
+
+def widget_problems(page, path: str, cells: list[dict]) -> list[str]:
+    """Every widget output must render, and moving one of its controls must change the picture."""
+    widget_cells = [
+        i
+        for i, c in enumerate(cells)
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    rendered = page.locator(".jp-OutputArea-output > .jupyter-widgets")
+    problems = []
+    if page.get_by_text("Error displaying widget").count():
+        problems.append("a widget shows 'Error displaying widget'")
+    if rendered.count() < len(widget_cells):
+        problems.append(
+            f"{len(widget_cells)} widget output(s) in cells {widget_cells},"
+            f" but only {rendered.count()} rendered in the page"
+        )
+    for number in range(rendered.count()):
+        widget = rendered.nth(number)
+        where = f"widget {number + 1}" + (
+            f" (cell {widget_cells[number]})" if number < len(widget_cells) else ""
+        )
+        if not widget.is_visible():
+            problems.append(f"{where} renders as nothing visible")
+            continue
+        widget.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        before = widget.screenshot(path=shot_name(path, f"widget{number + 1}-before"))
+        moved = move_a_control(page, widget)
+        if not moved:
+            problems.append(f"{where} has no control the test knows how to move")
+            continue
+        page.wait_for_timeout(500)
+        page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+        page.wait_for_timeout(800)
+        after = widget.screenshot(path=shot_name(path, f"widget{number + 1}-moved"))
+        if after == before:
+            problems.append(f"moving the {moved} of {where} changed nothing on screen")
+    return problems
+
+
+@pytest.mark.parametrize("path", executed_notebooks())
+def test_notebook_runs_and_its_widgets_respond(browser, lab, path):
+    page = open_notebook(browser, lab, path)
+    try:
+        cells = run_all(page, path)
+        problems = problems_after_run_all(cells)
+        assert not problems, f"{path}: after Run All:\n" + "\n".join(problems)
+        screenshot_notebook(page, path)
+        problems = widget_problems(page, path, cells)
+        assert not problems, f"{path}: widgets:\n" + "\n".join(problems)
+    finally:
+        page.close()
+
+
+BROKEN_NOTEBOOK = [
+    "import ipywidgets as widgets",
+    "1 / 0",
+    "widgets.IntSlider(value=3, min=0, max=10, disabled=True)",  # frozen: nothing moves
+    "widgets.HTML('<b>static text</b>')",  # nothing to move
+    "widgets.Output()",  # nothing visible
+]
+
+
+def test_the_checks_catch_errors_and_dead_widgets(browser, lab):
+    """The checks above can fail: an error cell and a frozen widget are reported by cell."""
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in BROKEN_NOTEBOOK],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(notebook, lab["root"] / "broken.ipynb")
+    page = open_notebook(browser, lab, "broken.ipynb")
+    try:
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_timeout(500)
+        page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+        cells = page.evaluate(NOTEBOOK_CELLS)
+        assert "cell 1: ZeroDivisionError: division by zero" in problems_after_run_all(cells)
+        for index in (2, 3, 4):  # run the widget cells one by one, past the error
+            page.evaluate(
+                f"""async () => {{ const nb = window.jupyterapp.shell.currentWidget.content;
+                    nb.activeCellIndex = {index};
+                    await window.jupyterapp.commands.execute('notebook:run-cell'); }}"""
+            )
+        page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+        problems = widget_problems(page, "broken.ipynb", page.evaluate(NOTEBOOK_CELLS))
+        assert any("widget 1 (cell 2)" in p and "changed nothing" in p for p in problems), problems
+        assert any("widget 2 (cell 3) has no control" in p for p in problems), problems
+        assert any("widget 3 (cell 4) renders as nothing" in p for p in problems), problems
+    finally:
+        page.close()
+
+
+VALIDATE_SUCCESS = "passes all the tests"
+
+
+def validate_in_lab(page, path: str) -> str:
+    button = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar").get_by_text(
+        "Validate", exact=True
+    )
+    assert button.count() == 1, f"{path}: no Validate button in the notebook toolbar"
+    button.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=RUN_ALL_TIMEOUT_MS)
+    page.wait_for_timeout(300)
+    return dialog.inner_text()
+
+
+@pytest.mark.parametrize("lesson", lessons())
+def test_release_validates_as_a_student_sees_it(browser, lab, lesson):
+    scratch = lab["root"] / "student" / lesson
+    scratch.mkdir(parents=True)
+    shutil.copy(notebook_path(REPO, "release", lesson), scratch / "untouched.ipynb")
+    nbformat.write(solved_release(lesson), scratch / "solved.ipynb")
+
+    page = open_notebook(browser, lab, f"student/{lesson}/untouched.ipynb")
+    try:
+        cells = page.evaluate(NOTEBOOK_CELLS)
+        stubs = [c for c in cells if "raise NotImplementedError()" in "".join(c["source"])]
+        assert stubs, f"release/{lesson}: no exercise stub (raise NotImplementedError()) visible"
+        locked = [
+            c for c in cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+            and c["metadata"].get("editable") is not False
+        ]  # fmt: skip
+        assert not locked, f"release/{lesson}: {len(locked)} test cell(s) can be edited"
+        report = validate_in_lab(page, f"release/{lesson}")
+        page.screenshot(path=shot_name(f"release/{lesson}", "validate-untouched"))
+        assert "failed" in report and "NotImplementedError" in report, report[:2000]
+        assert VALIDATE_SUCCESS not in report
+    finally:
+        page.close()
+
+    page = open_notebook(browser, lab, f"student/{lesson}/solved.ipynb")
+    try:
+        report = validate_in_lab(page, f"release/{lesson} (solved)")
+        page.screenshot(path=shot_name(f"release/{lesson}", "validate-solved"))
+        assert VALIDATE_SUCCESS in report, report[:2000]
+    finally:
+        page.close()
