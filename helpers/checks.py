@@ -109,10 +109,15 @@ def check_dtype_kind(array: Any, kinds: str, name: str = "result") -> None:
     check_type(array, _ndarray, name)
     if array.dtype.kind in kinds:
         return
-    names = {"f": "float", "i": "integer", "u": "unsigned integer", "b": "boolean"}
+    names = {"f": "float", "i": "signed integer", "u": "unsigned integer", "b": "boolean"}
     wanted = " or ".join(names.get(k, k) for k in kinds)
     hint = ""
-    if array.dtype.kind == "b" and ("i" in kinds or "u" in kinds):
+    if array.dtype.kind == "u" and "i" in kinds:
+        hint = (
+            " Use .astype(int): unsigned integers cannot hold negative values, so a difference"
+            " such as 0 - 1 wraps around to 255 instead of -1."
+        )
+    elif array.dtype.kind == "b" and ("i" in kinds or "u" in kinds):
         hint = " Convert a boolean mask to 0/1 with .astype(int)."
     elif array.dtype.kind == "f" and ("i" in kinds):
         hint = " Convert to whole numbers with .astype(int)."

@@ -167,7 +167,10 @@ def plot_decision_boundary(
     y_lo, y_hi = X[:, 1].min() - padding, X[:, 1].max() + padding
     xx, yy = np.meshgrid(np.linspace(x_lo, x_hi, resolution), np.linspace(y_lo, y_hi, resolution))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
-    labels = np.asarray(predict_fn(grid))
+    labels = predict_fn(grid)
+    if labels is None:
+        raise ValueError("predict_fn returned None: did your function forget a `return` statement?")
+    labels = np.asarray(labels)
     if labels.shape != (grid.shape[0],):
         raise ValueError(
             f"predict_fn returned shape {labels.shape} for {grid.shape[0]} points; it should"

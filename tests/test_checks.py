@@ -43,6 +43,8 @@ def test_check_dtype_kind():
     checks.check_dtype_kind(np.array([1, 0]), "iu")
     assert "astype(int)" in message(checks.check_dtype_kind, np.array([True, False]), "iu")
     assert "float" in message(checks.check_dtype_kind, np.array([1, 2]), "f")
+    unsigned = message(checks.check_dtype_kind, np.array([1, 0], dtype=np.uint8), "i")
+    assert "signed integer" in unsigned and "wraps around to 255" in unsigned
 
 
 def test_check_close_uses_a_tolerance_and_points_at_the_first_difference():

@@ -200,3 +200,9 @@ def test_perceptron_diagram_writes_the_weights_and_bias():
 def test_perceptron_diagram_without_numbers_uses_symbols():
     texts = " ".join(t.get_text() for t in plot_perceptron_diagram().texts)
     assert "$w_1$" in texts and "$b$" in texts
+
+
+def test_decision_boundary_says_when_predict_returns_none():
+    X, y = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1])
+    with pytest.raises(ValueError, match="forget a `return`"):
+        plot_decision_boundary(lambda grid: None, X, y)

@@ -115,16 +115,84 @@ def test_summary_reports_mistakes_left_when_not_converged():
 
 
 def test_an_unfinished_exercise_shows_a_message_instead_of_crashing():
-    def unfinished(X, y, lr, epochs):
+    def train_perceptron(X, y, lr, epochs):
         raise NotImplementedError()
 
-    trainer = perceptron_trainer_widget(unfinished, FakeModel.predict)
+    trainer = perceptron_trainer_widget(train_perceptron, FakeModel.predict)
     assert isinstance(trainer.error, NotImplementedError)
     assert trainer.figure is None and trainer.result is None
+    assert "train_perceptron is not implemented yet" in trainer.summary.value
     assert "NotImplementedError" in trainer.summary.value
     assert "Finish the exercises above" in trainer.summary.value
     trainer.epochs.value = 5  # moving a slider still works, and still reports
     assert trainer.redraws == 2 and isinstance(trainer.error, NotImplementedError)
+
+
+def test_the_message_names_the_function_that_raised_and_its_exception(model):
+    def perceptron_predict(X, w, b):
+        return X @ np.zeros(3) + b  # a shape mismatch, as in a half-finished exercise
+
+    trainer = perceptron_trainer_widget(model.train, perceptron_predict)
+    assert isinstance(trainer.error, ValueError)
+    assert "perceptron_predict raised ValueError" in trainer.summary.value
+    assert trainer.figure is None and plt.get_fignums() == []
+
+
+def test_a_bias_of_shape_1_gets_a_friendly_message_not_a_raw_type_error():
+    def train_perceptron(X, y, lr, epochs):
+        return np.array([1.0, 1.0]), np.array([-1.5]), [0]
+
+    trainer = perceptron_trainer_widget(train_perceptron, FakeModel.predict)
+    assert isinstance(trainer.error, TypeError)
+    assert "train_perceptron returned b as shape (1,)" in trainer.summary.value
+    assert "single number" in trainer.summary.value and "[0]" in trainer.summary.value
+    assert trainer.figure is None and trainer.result is None
+
+
+def test_predictions_of_the_wrong_form_name_the_prediction_function(model):
+    def perceptron_predict(X, w, b):
+        labels = (X @ w + b > 0).astype(int)  # noqa: F841 - the forgotten return is the bug
+
+    trainer = perceptron_trainer_widget(model.train, perceptron_predict)
+    assert "perceptron_predict returned None" in trainer.summary.value
+    assert "return" in trainer.summary.value
+
+
+NOTEBOOK_CELL = """
+import numpy as np
+
+def train_perceptron(X, y, lr, epochs):
+    {body}
+
+def perceptron_predict(X, w, b):
+    return (X[:, 0] > w[0]).astype(int)
+"""
+
+
+def test_a_function_redefined_after_the_widget_was_made_is_picked_up():
+    """A student re-runs an exercise cell (new function, same name), then moves a slider."""
+    notebook_globals = {}  # what a notebook's namespace is: one dict shared by all cells
+    exec(NOTEBOOK_CELL.format(body="raise NotImplementedError()"), notebook_globals)
+    trainer = perceptron_trainer_widget(
+        notebook_globals["train_perceptron"], notebook_globals["perceptron_predict"]
+    )
+    assert isinstance(trainer.error, NotImplementedError)
+
+    fixed = "return np.array([0.5, 0.0]), 0.0, [1, 0]"
+    exec(NOTEBOOK_CELL.format(body=fixed), notebook_globals)  # the cell is run again
+    trainer.epochs.value = 2
+
+    assert trainer.error is None
+    assert trainer.figure is not None
+    assert list(trainer.result[0]) == [0.5, 0.0]
+    assert "converged after 2 epoch(s)" in trainer.summary.value
+    assert _boundary_x(trainer.figure) == pytest.approx(0.5, abs=0.02)
+
+
+def test_lambdas_and_methods_are_called_as_given(model):
+    trainer = perceptron_trainer_widget(lambda *a: model.train(*a), model.predict, epochs=3)
+    assert trainer.error is None and len(model.train_calls) == 1
+    assert "converged after 3 epoch(s)" in trainer.summary.value
 
 
 def test_no_figures_pile_up_in_pyplot(model):
