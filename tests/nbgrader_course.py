@@ -118,17 +118,6 @@ class Course:
             stdin=subprocess.DEVNULL,
         )
 
-    def start(self, *args: str) -> subprocess.Popen:
-        """Start an instructor command without waiting for it (see ``run``)."""
-        return subprocess.Popen(
-            [sys.executable, "-m", "helpers.grading", *args],
-            cwd=self.root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-
     def nbgrader(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "nbgrader", *args],

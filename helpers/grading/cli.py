@@ -12,10 +12,13 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.grading.course import Course
+from helpers.grading.gradebook import verify
+from helpers.grading.parallel import grade_in_parallel
 from helpers.grading.submissions import problems_with_submission
 
 
@@ -30,13 +33,10 @@ class Outcome:
 def _run_nbgrader(course: Course, args: list[str], timeout: float) -> tuple[int, str]:
     """Run one nbgrader command in the course root; return its exit code and its output."""
     command = [sys.executable, "-m", "nbgrader", *args]
-    # nbgrader runs `alembic` from PATH: make it find the one beside this Python.
-    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
     try:
         done = subprocess.run(
             command,
             cwd=course.root,
-            env={**os.environ, "PATH": path},
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -48,26 +48,6 @@ def _run_nbgrader(course: Course, args: list[str], timeout: float) -> tuple[int,
             output = output.decode(errors="replace")
         return -1, output + f"\n[course-grade] stopped after {timeout:.0f} s\n"
     return done.returncode, done.stdout + done.stderr
-
-
-def _explain_failure(log: str, returncode: int, timeout: float) -> str:
-    """Turn nbgrader's log into one sentence an instructor can act on."""
-    if returncode == -1:
-        return (
-            f"grading took longer than {timeout:.0f} s and was stopped (an endless loop?);"
-            " needs manual grading"
-        )
-    if "DeadKernelError" in log or "Kernel died" in log or "kernel died" in log:
-        return (
-            "the kernel died while running the notebook (sys.exit/os._exit, a crash, or too"
-            " much memory); needs manual grading"
-        )
-    if "CellTimeoutError" in log or "UnresponsiveKernelError" in log:
-        return "a cell ran past the per-cell time limit; needs manual grading"
-    for line in reversed(log.splitlines()):
-        if "[ERROR]" in line or "Error" in line:
-            return f"nbgrader failed: {line.strip()}"
-    return f"nbgrader failed with exit code {returncode}"
 
 
 def release(course: Course, assignments: list[str]) -> int:
@@ -84,9 +64,12 @@ def release(course: Course, assignments: list[str]) -> int:
     return 1 if failures else 0
 
 
-def autograde(course: Course, assignments: list[str], timeout: float) -> int:
+def autograde(course: Course, assignments: list[str], timeout: float, workers: int) -> int:
     wanted = set(assignments)
     pairs = [(s, a) for s, a in course.submissions() if not wanted or a in wanted]
+    if not pairs:
+        print(f"No submissions found under {course.submitted_dir}/<student>/<assignment>/.")
+        return 1
     # Grading compares against the source cells in the gradebook: record any lesson it lacks.
     missing = sorted({a for _, a in pairs} - course.known_assignments())
     missing = [a for a in missing if a in course.assignments()]
@@ -94,36 +77,51 @@ def autograde(course: Course, assignments: list[str], timeout: float) -> int:
         print(f"The gradebook does not know {', '.join(missing)} yet: generating it first.")
         if release(course, missing) != 0:
             return 1
-    outcomes = [
-        _autograde_one(course, student, assignment, timeout) for student, assignment in pairs
-    ]
-    if not outcomes:
-        print(f"No submissions found under {course.submitted_dir}/<student>/<assignment>/.")
-        return 1
-    _print_outcomes("Autograde", outcomes)
-    return 0 if all(o.ok for o in outcomes) else 1
 
-
-def _autograde_one(course: Course, student: str, assignment: str, timeout: float) -> Outcome:
-    log_path = course.log_path(student, assignment)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    problems = problems_with_submission(
-        course.submitted_dir / student / assignment, course.release_dir / assignment
-    )
-    if problems:
-        message = "; ".join(problems) + "; not graded, needs manual grading"
-        log_path.write_text(message + "\n")
-        return Outcome(student, assignment, False, message)
-    code, log = _run_nbgrader(
-        course, ["autograde", assignment, "--student", student, "--force"], timeout=timeout
-    )
-    log_path.write_text(log)
-    if code != 0:
-        return Outcome(
-            student, assignment, False, f"{_explain_failure(log, code, timeout)} (log: {log_path})"
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    gradable = []
+    for student, assignment in pairs:
+        problems = problems_with_submission(
+            course.submitted_dir / student / assignment, course.release_dir / assignment
         )
-    score, max_score = course.score(student, assignment)
-    return Outcome(student, assignment, True, f"{score:g} / {max_score:g}")
+        if problems:
+            message = "; ".join(problems) + "; not graded, needs manual grading"
+            _keep_log(course, student, assignment, message)
+            outcomes[(student, assignment)] = Outcome(student, assignment, False, message)
+        else:
+            gradable.append((student, assignment))
+
+    started = time.monotonic()
+    for result in grade_in_parallel(course, gradable, workers=workers, timeout=timeout):
+        log_path = _keep_log(course, result.student, result.assignment, result.log)
+        message = result.message if result.ok else f"{result.message} (log: {log_path})"
+        outcomes[(result.student, result.assignment)] = Outcome(
+            result.student, result.assignment, result.ok, message
+        )
+    elapsed = time.monotonic() - started
+
+    _print_outcomes("Autograde", [outcomes[pair] for pair in pairs])
+    if gradable:
+        print(
+            f"Graded {len(gradable)} submission(s) in {elapsed:.1f} s with {workers} worker(s):"
+            f" {elapsed / len(gradable):.2f} s per student-notebook."
+        )
+    graded = [(o.student, o.assignment) for o in outcomes.values() if o.ok]
+    mismatches = verify(course, graded)
+    if mismatches:
+        print("The gradebook does not match the graded notebooks:")
+        for line in mismatches:
+            print(f"  MISMATCH {line}")
+    else:
+        print(f"Verified: the gradebook matches all {len(graded)} graded notebook(s).")
+    return 0 if all(o.ok for o in outcomes.values()) and not mismatches else 1
+
+
+def _keep_log(course: Course, student: str, assignment: str, log: str) -> Path:
+    path = course.log_path(student, assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(log)
+    return path
 
 
 def feedback(course: Course, assignments: list[str]) -> int:
@@ -183,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     grade_cmd.add_argument(
         "--timeout", type=float, default=900, help="seconds allowed per submission (default 900)"
     )
+    grade_cmd.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions graded at the same time (default: the number of cores)",
+    )
 
     feedback_cmd = commands.add_parser("feedback", help="generate feedback for autograded work")
     feedback_cmd.add_argument("assignments", nargs="*", help="default: all")
@@ -191,11 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     export_cmd.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
 
     args = parser.parse_args(argv)
+    # nbgrader runs `alembic` from PATH (here, in the workers and in nbgrader's own commands):
+    # make it find the one beside this Python even when the venv is not activated.
+    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])
     course = Course.at(args.course)
     if args.command == "release":
         return release(course, args.assignments)
     if args.command == "autograde":
-        return autograde(course, args.assignments, args.timeout)
+        return autograde(course, args.assignments, args.timeout, args.workers)
     if args.command == "feedback":
         return feedback(course, args.assignments)
     return export(course, args.to)

@@ -1,0 +1,229 @@
+"""Grading a class in parallel: N workers, each in a private course copy; one coordinator writes.
+
+The coordinator (``grade_in_parallel``) gives each worker one submission at a time. A worker is a
+long-lived process (``python -m helpers.grading.parallel WORKER_COURSE``) that grades it with
+nbgrader's own API in its private copy of the course and answers with the path of the graded
+notebooks. Only the coordinator touches the real gradebook: it copies the graded notebooks into
+``autograded/`` and records their scores with nbgrader's ``SaveAutoGrades``. A worker that dies or
+passes the time limit is replaced; its submission is retried once, then left for manual grading
+with its log kept. Every other submission is graded exactly as a sequential run would grade it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helpers.grading.course import Course
+
+# Files of a submission that may enter grading besides the notebooks named in release/.
+SUBMISSION_METADATA = ("timestamp.txt",)
+
+
+@dataclass
+class Job:
+    student: str
+    assignment: str
+    attempts: int = 0
+    logs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    student: str
+    assignment: str
+    ok: bool
+    message: str
+    log: str = ""
+
+
+def expected_files(course: Course, assignment: str) -> list[str]:
+    """What a submission may contain: the released files (notebooks and data) and metadata."""
+    released = course.release_dir / assignment
+    names = [str(p.relative_to(released)) for p in released.rglob("*") if p.is_file()]
+    return sorted(names) + list(SUBMISSION_METADATA)
+
+
+def private_course_copy(course: Course, folder: Path) -> Path:
+    """A worker's own course: config, source and a copy of the gradebook (students included)."""
+    folder.mkdir(parents=True)
+    shutil.copy(course.root / "nbgrader_config.py", folder / "nbgrader_config.py")
+    shutil.copytree(course.source_dir, folder / "source")
+    shutil.copytree(course.release_dir, folder / "release")
+    shutil.copy(course.root / "gradebook.db", folder / "gradebook.db")
+    return folder
+
+
+class Worker:
+    """One worker process and the private course copy it grades in."""
+
+    def __init__(self, course: Course, home: Path, number: int):
+        self.course, self.home, self.number = course, home, number
+        self.generation = 0
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.generation += 1
+        self.root = private_course_copy(
+            self.course, self.home / f"w{self.number}-{self.generation}"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "helpers.grading.parallel", str(self.root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,  # its kernels are in its process group: killed with it
+        )
+        self.replies: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, args=(self.process, self.replies), daemon=True).start()
+
+    @staticmethod
+    def _read(process: subprocess.Popen, replies: queue.Queue) -> None:
+        for line in process.stdout:
+            replies.put(line)
+        replies.put(None)  # the worker is gone
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process is None:
+            return
+        if kill or self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def grade(self, job: Job, timeout: float) -> tuple[bool, str, Path | None]:
+        """Grade one submission; return (finished, log, graded folder)."""
+        source = self.course.submitted_dir / job.student / job.assignment
+        target = self.root / "submitted" / job.student / job.assignment
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        for name in expected_files(self.course, job.assignment):
+            if (source / name).is_file():  # only the expected files enter grading
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source / name, target / name)
+        self.process.stdin.write(json.dumps([job.student, job.assignment]) + "\n")
+        self.process.stdin.flush()
+        try:
+            line = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            self.stop(kill=True)
+            self.start()
+            return False, f"stopped after {timeout:.0f} s (an endless loop?)", None
+        if line is None:
+            self.stop(kill=True)
+            self.start()
+            return False, "the grading worker died (the kernel took it down?)", None
+        reply = json.loads(line)
+        graded = self.root / "autograded" / job.student / job.assignment
+        return reply["success"], reply["log"], graded if reply["success"] else None
+
+
+def grade_in_parallel(
+    course: Course, pairs: list[tuple[str, str]], workers: int, timeout: float
+) -> list[Result]:
+    """Grade every (student, assignment); return one result per pair, in the given order."""
+    from helpers.grading.gradebook import create_students, record_graded
+
+    create_students(course, sorted({student for student, _ in pairs}))
+    jobs: queue.Queue = queue.Queue()
+    for student, assignment in pairs:
+        jobs.put(Job(student, assignment))
+    results: dict[tuple[str, str], Result] = {}
+    lock = threading.Lock()  # the coordinator alone writes the real gradebook, one at a time
+
+    with tempfile.TemporaryDirectory(prefix="nnfs-grading-") as scratch:
+        os.chmod(scratch, 0o700)
+
+        def run(number: int) -> None:
+            worker = Worker(course, Path(scratch), number)
+            try:
+                while True:
+                    try:
+                        job = jobs.get_nowait()
+                    except queue.Empty:
+                        return
+                    job.attempts += 1
+                    finished, log, graded = worker.grade(job, timeout)
+                    job.logs.append(log)
+                    key = (job.student, job.assignment)
+                    if finished and graded is not None:
+                        with lock:
+                            results[key] = record_graded(
+                                course, job.student, job.assignment, graded, log
+                            )
+                    elif job.attempts < 2:
+                        jobs.put(job)  # one retry (a dead or stuck worker was replaced)
+                    else:
+                        results[key] = Result(
+                            job.student, job.assignment, False, _summary(log), "\n\n".join(job.logs)
+                        )
+            finally:
+                worker.stop()
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(max(1, workers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return [results[pair] for pair in pairs]
+
+
+def _summary(log: str) -> str:
+    """One sentence an instructor can act on."""
+    if "stopped after" in log:
+        return log.splitlines()[0] + "; needs manual grading"
+    if "DeadKernelError" in log or "Kernel died" in log or "worker died" in log:
+        return (
+            "the kernel died while running the notebook (sys.exit/os._exit, a crash, or too"
+            " much memory); needs manual grading"
+        )
+    if "CellTimeoutError" in log:
+        return "a cell ran past the per-cell time limit; needs manual grading"
+    errors = [line.strip() for line in log.splitlines() if "[ERROR]" in line or "Error" in line]
+    return f"nbgrader failed: {errors[-1] if errors else 'see the log'}; needs manual grading"
+
+
+def worker_main(root: str) -> int:
+    """Grade submissions named on stdin (one JSON [student, assignment] a line) in ``root``."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    replies = sys.stdout
+    sys.stdout = sys.stderr  # nothing but replies on the reply channel
+    os.chdir(root)
+    config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+    config.CourseDirectory.root = root
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    for line in sys.stdin:
+        student, assignment = json.loads(line)
+        started = time.monotonic()
+        outcome = api.autograde(assignment, student, force=True, create=True)
+        log = outcome.get("log", "") + outcome.get("error", "")
+        log += f"\n[worker] graded in {time.monotonic() - started:.1f} s\n"
+        replies.write(json.dumps({"success": bool(outcome["success"]), "log": log}) + "\n")
+        replies.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main(sys.argv[1]))
