@@ -1,0 +1,94 @@
+"""Benchmark: grade a synthetic class with plain nbgrader and with the course's grade command.
+
+    .venv/bin/python benchmarks/grading.py [--submissions 100] [--workers N]
+
+Both runs grade the same submissions (solutions, untouched releases and the wrong/alternative
+answers from tests/fixtures, cycled across every lesson) in the same run on the same machine:
+plain ``nbgrader autograde`` one lesson at a time, sequentially, and ``python -m helpers.grading
+autograde`` (sandboxed, parallel). It prints seconds per student-notebook for each, their ratio,
+and checks that both give every student the same score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+from nbgrader_course import Course, fixtures, lessons, notebook_path, solved_release  # noqa: E402
+
+
+def synthetic_class(count: int) -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """(student, lesson, notebook) for ``count`` submissions, cycling through every kind."""
+    kinds = []
+    for lesson in lessons():
+        kinds.append((lesson, "solved", solved_release(lesson)))
+        kinds.append(
+            (lesson, "untouched", nbformat.read(notebook_path(REPO, "release", lesson), 4))
+        )
+        for fixture in fixtures(lesson):
+            answer = {fixture.parent.name: fixture.read_text()}
+            kinds.append((lesson, fixture.stem, solved_release(lesson, answer)))
+    cycle = itertools.islice(itertools.cycle(kinds), count)
+    return [(f"s{i:04d}-{kind}", lesson, nb) for i, (lesson, kind, nb) in enumerate(cycle)]
+
+
+def scores(course: Course, pairs) -> dict[tuple[str, str], float]:
+    return {(s, a): course.total(s, a)[0] for s, a, _ in pairs}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    env_path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    os.environ["PATH"] = env_path
+
+    submissions = synthetic_class(args.submissions)
+    with tempfile.TemporaryDirectory(prefix="nnfs-bench-") as scratch:
+        plain = Course.copy_of_repo(Path(scratch) / "plain")
+        ours = Course.copy_of_repo(Path(scratch) / "ours")
+        for course in (plain, ours):
+            for student, lesson, notebook in submissions:
+                course.submit(student, lesson, notebook)
+            done = course.run("release")
+            assert done.returncode == 0, done.stdout + done.stderr
+
+        started = time.perf_counter()
+        for lesson in sorted({lesson for _, lesson, _ in submissions}):
+            plain.nbgrader("autograde", lesson, "--force", timeout=7200)
+        plain_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        done = ours.run("autograde", "--workers", str(args.workers), timeout=7200)
+        ours_seconds = time.perf_counter() - started
+        if "Verified" not in done.stdout:
+            print(done.stdout[-3000:], done.stderr[-3000:])
+
+        n = len(submissions)
+        plain_scores, our_scores = scores(plain, submissions), scores(ours, submissions)
+        differ = [key for key in plain_scores if plain_scores[key] != our_scores[key]]
+        print(f"{n} student-notebooks across {len({l for _, l, _ in submissions})} lesson(s)")
+        print(f"plain nbgrader autograde (sequential): {plain_seconds / n:6.2f} s per notebook")
+        print(
+            f"course grade command ({args.workers} workers):"
+            f"    {ours_seconds / n:6.2f} s per notebook"
+        )
+        print(f"ratio (course / plain): {ours_seconds / plain_seconds:.2f}")
+        print("scores agree for every student" if not differ else f"SCORES DIFFER for {differ}")
+        shutil.rmtree(scratch, ignore_errors=True)
+        return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

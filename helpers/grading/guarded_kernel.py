@@ -1,0 +1,93 @@
+"""The kernel that runs student code at grading time: IPython, put back in order before every cell.
+
+A submission can try to hide failing tests from inside the kernel: an input or AST transformer
+that rewrites the test cells, a custom exception handler or a patched ``showtraceback`` that
+swallows the failure, a trace function, or a patched ``np.allclose``, builtin or check function.
+Before every cell this kernel restores what it saw at start-up, before any student code ran:
+IPython's hooks, the ``builtins``, ``numpy`` and ``helpers.checks`` modules, and the notebook
+names bound to them (``np``, ``check_equal``, ...). Course notebooks never change these on purpose,
+so honest work runs exactly as in a plain kernel.
+
+Start it as ``python -m helpers.grading.guarded_kernel -f CONNECTION_FILE``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+import threading
+
+import numpy
+from ipykernel.ipkernel import IPythonKernel
+from ipykernel.kernelapp import IPKernelApp
+
+import helpers.checks
+
+# Modules whose attributes test cells rely on: their contents are restored before every cell.
+GUARDED_MODULES = (builtins, numpy, helpers.checks)
+
+# Shell methods a submission could shadow on the shell instance to hide a failure.
+SHELL_METHODS = (
+    "showtraceback", "_showtraceback", "showsyntaxerror", "get_exception_only", "run_cell",
+    "run_cell_async", "run_ast_nodes", "run_code", "transform_cell", "transform_ast", "ev", "ex",
+    "should_run_async", "set_custom_exc",
+)  # fmt: skip
+
+
+class GuardedKernel(IPythonKernel):
+    implementation = "nnfs-guarded-ipython"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        shell = self.shell
+        self._modules = [(module, dict(vars(module))) for module in GUARDED_MODULES]
+        self._names = {
+            name: value
+            for name, value in vars(helpers.checks).items()
+            if name in helpers.checks.__all__
+        } | {"np": numpy, "numpy": numpy}
+        self._transformers_post = list(shell.input_transformers_post)
+        self._ast_transformers = list(shell.ast_transformers)
+        self._custom_exceptions = shell.custom_exceptions
+        self._custom_tb = getattr(shell, "CustomTB", None)
+        self._transformer_manager = type(shell.input_transformer_manager)
+        self._shell_attributes = {k: shell.__dict__[k] for k in SHELL_METHODS if k in shell.__dict__}
+
+    def restore(self) -> None:
+        """Undo what student code may have done to the kernel since start-up."""
+        sys.settrace(None)
+        sys.setprofile(None)
+        threading.settrace(None)
+        threading.setprofile(None)
+        for module, contents in self._modules:
+            namespace = vars(module)
+            for name in [n for n in namespace if n not in contents]:
+                del namespace[name]
+            namespace.update(contents)
+        for module_name in ("builtins", "numpy", "helpers.checks"):
+            sys.modules[module_name] = next(
+                m for m, _ in self._modules if m.__name__ == module_name
+            )
+        shell = self.shell
+        user_namespace = shell.user_ns
+        for name, value in self._names.items():
+            if name in user_namespace:
+                user_namespace[name] = value
+        for name in SHELL_METHODS:
+            if name in self._shell_attributes:
+                shell.__dict__[name] = self._shell_attributes[name]
+            else:
+                shell.__dict__.pop(name, None)
+        shell.input_transformers_post[:] = self._transformers_post
+        shell.ast_transformers[:] = self._ast_transformers
+        shell.input_transformer_manager = self._transformer_manager()
+        shell.custom_exceptions = self._custom_exceptions
+        shell.CustomTB = self._custom_tb
+
+    async def do_execute(self, code, silent, *args, **kwargs):
+        self.restore()
+        return await super().do_execute(code, silent, *args, **kwargs)
+
+
+if __name__ == "__main__":
+    IPKernelApp.launch_instance(kernel_class=GuardedKernel)
