@@ -6,6 +6,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
 from helpers.grading.feedback import HideHiddenTests
+from helpers.grading.sandbox import sandboxed_autograde_preprocessors
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -16,6 +17,11 @@ c.CourseDirectory.root = course_root
 # The slowest legitimate cell is MNIST training in lesson 7 (about a minute on 2 cores while
 # grading); twice that leaves room for a slow machine, and bounds an endless loop.
 c.Execute.timeout = 120
+
+# Autograding runs student code in a sandbox (bubblewrap, a user of its own, resource limits) and
+# in a kernel that restores its hooks before every cell: see helpers/grading/sandbox.py and
+# guarded_kernel.py. `nbgrader validate` (the Validate button) is not affected.
+c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
 
 # A student who deletes a test cell gets it back, with its points, instead of a silent pass.
 c.OverwriteCells.add_missing_cells = True

@@ -4,19 +4,25 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup-env.sh"
 
-# The browser tests drive Debian's Chromium (Playwright cannot download a browser here).
-if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests need: Chromium for the browser tests (Playwright cannot download a
+# browser here) and bubblewrap, which sandboxes student code during autograding.
+install_debian_package() {  # install_debian_package PACKAGE WHY
   if [ "$(id -u)" = 0 ]; then
-    echo "Installing Debian's chromium for the browser tests ..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing Debian's $1 ($2) ..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    echo "Installing Debian's chromium for the browser tests ..."
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing Debian's $1 ($2) ..."
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
   else
-    echo "The browser tests need Chromium. Install it with: sudo apt-get install chromium" >&2
-    echo "(or set CHROMIUM=/path/to/chromium), then run this again." >&2
+    echo "The tests need $1 ($2). Install it with: sudo apt-get install $1" >&2
     exit 1
   fi
+}
+if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  install_debian_package chromium "for the browser tests; or set CHROMIUM=/path/to/chromium"
+fi
+if ! command -v bwrap >/dev/null 2>&1; then
+  install_debian_package bubblewrap "to sandbox student code while grading"
 fi
 
 exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"

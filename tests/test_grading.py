@@ -257,3 +257,17 @@ def test_grades_export_as_csv(graded_class):
         solved = by_student[("solved", lesson)]
         assert float(solved["score"]) == float(solved["max_score"]) > 0
         assert float(by_student[("untouched", lesson)]["score"]) == 0
+
+
+def test_grading_refuses_a_kernel_that_is_not_sandboxed(tmp_path):
+    """A misspelt option must not silently grade student code with the grader's rights."""
+    course = Course.copy_of_repo(tmp_path / "course")
+    config = course.root / "nbgrader_config.py"
+    text = config.read_text()
+    assert "c.Autograde.autograde_preprocessors" in text
+    config.write_text(text.replace("c.Autograde.autograde_", "c.Autograde.autogarde_"))
+    course.submit("someone", LESSONS[0], source_notebook(LESSONS[0]))
+    done = course.run("autograde")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Refusing to grade: the autograding kernel is not sandboxed" in done.stdout
+    assert not (course.root / "autograded" / "someone" / LESSONS[0]).exists()

@@ -19,6 +19,7 @@ from pathlib import Path
 from helpers.grading.course import Course
 from helpers.grading.gradebook import verify
 from helpers.grading.parallel import grade_in_parallel
+from helpers.grading.sandbox import verify_sandbox
 from helpers.grading.submissions import problems_with_submission
 
 
@@ -77,6 +78,15 @@ def autograde(course: Course, assignments: list[str], timeout: float, workers: i
         print(f"The gradebook does not know {', '.join(missing)} yet: generating it first.")
         if release(course, missing) != 0:
             return 1
+
+    # Student code runs only in a sandbox: prove it is one, through the very configuration the
+    # workers will use, before any submission is graded.
+    failures = verify_sandbox(course.root)
+    if failures:
+        print("Refusing to grade: the autograding kernel is not sandboxed:")
+        for failure in failures:
+            print(f"  - {failure}")
+        return 2
 
     outcomes: dict[tuple[str, str], Outcome] = {}
     gradable = []

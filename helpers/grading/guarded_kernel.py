@@ -51,7 +51,9 @@ class GuardedKernel(IPythonKernel):
         self._custom_exceptions = shell.custom_exceptions
         self._custom_tb = getattr(shell, "CustomTB", None)
         self._transformer_manager = type(shell.input_transformer_manager)
-        self._shell_attributes = {k: shell.__dict__[k] for k in SHELL_METHODS if k in shell.__dict__}
+        self._shell_attributes = {
+            k: shell.__dict__[k] for k in SHELL_METHODS if k in shell.__dict__
+        }
 
     def restore(self) -> None:
         """Undo what student code may have done to the kernel since start-up."""
@@ -60,10 +62,9 @@ class GuardedKernel(IPythonKernel):
         threading.settrace(None)
         threading.setprofile(None)
         for module, contents in self._modules:
-            namespace = vars(module)
-            for name in [n for n in namespace if n not in contents]:
-                del namespace[name]
-            namespace.update(contents)
+            # Put back every original attribute. Names added since start-up stay: NumPy adds its
+            # lazily imported submodules there, and a new name cannot replace a check.
+            vars(module).update(contents)
         for module_name in ("builtins", "numpy", "helpers.checks"):
             sys.modules[module_name] = next(
                 m for m, _ in self._modules if m.__name__ == module_name
