@@ -109,18 +109,15 @@ class Course:
 
     def run(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
         """Run an instructor command: ``python -m helpers.grading ARGS`` in the course root."""
-        return subprocess.run(
-            [sys.executable, "-m", "helpers.grading", *args],
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
+        return self._python_module("helpers.grading", args, timeout)
 
     def nbgrader(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        """Run plain nbgrader in the course root."""
+        return self._python_module("nbgrader", args, timeout)
+
+    def _python_module(self, module: str, args, timeout: float) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args],
+            [sys.executable, "-m", module, *args],
             cwd=self.root,
             capture_output=True,
             text=True,

@@ -12,17 +12,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.error import URLError
 
 import nbformat
 import pytest
+from lab_server import running_lab
 from nbgrader_course import REPO, lessons, notebook_path, solved_release
 
 pytestmark = pytest.mark.slow
@@ -55,12 +50,6 @@ def executed_notebooks() -> list[str]:
     return lesson_paths + companions
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on localhost, serving a scratch copy of the course, with its own HOME."""
@@ -80,7 +69,6 @@ def lab(tmp_path_factory):
         json.dumps({"fetchNews": "false"})
     )
 
-    port, token = free_port(), "browser-test-token"
     env = {
         **os.environ,
         "HOME": str(home),
@@ -88,34 +76,12 @@ def lab(tmp_path_factory):
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-workspaces"),
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
     }
-    log_path = home / "lab.log"
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-            "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-        ],
-        cwd=root, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5)
-            break
-        except (URLError, OSError):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-    try:
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--allow-root", f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",
+    ]  # fmt: skip
+    with running_lab(command, root, env, home / "lab.log") as (base, token):
         yield {"base": base, "token": token, "root": root}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import signal
-import socket
-import subprocess
-import time
 import urllib.request
-from urllib.error import URLError
 
 import pytest
+from lab_server import running_lab
 from nbgrader_course import REPO
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url: str):
@@ -31,43 +20,14 @@ def get_json(url: str):
 
 @pytest.fixture
 def lab_server(tmp_path):
-    port, token = free_port(), secrets.token_hex(16)
-    log = open(tmp_path / "lab.log", "w")
-    server = subprocess.Popen(
-        [
-            "bash",
-            "scripts/lab.sh",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                get_json(f"{base}/api/status?token={token}")
-                break
-            except (URLError, ConnectionError, OSError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text())
-                time.sleep(0.5)
-        yield base, token
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
+    """The README's launch command, as a student runs it (with a fresh HOME)."""
+    with running_lab(
+        ["bash", "scripts/lab.sh"],
+        REPO,
+        {**os.environ, "HOME": str(tmp_path)},
+        tmp_path / "lab.log",
+    ) as server:
+        yield server
 
 
 def test_lab_serves_lesson_one_with_nbgrader_and_widgets(lab_server):
