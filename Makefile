@@ -1,7 +1,7 @@
 # The commands the README names. Instructor targets run from this folder (the course root).
 PY := .venv/bin/python
 
-.PHONY: lab test env release autograde feedback grades strip lint
+.PHONY: lab test env release autograde feedback grades strip lint bench-grading
 
 lab:  ## set up and start the course in JupyterLab
 	bash scripts/lab.sh
@@ -29,3 +29,6 @@ strip: env  ## remove outputs from source and companion notebooks before committ
 
 lint: env
 	$(PY) -m ruff check .
+
+bench-grading: env  ## grade 100 synthetic submissions with plain nbgrader and with `make autograde`
+	$(PY) benchmarks/grading.py --submissions 100
