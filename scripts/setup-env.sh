@@ -42,3 +42,8 @@ fi
 
 # Tools the course runs (jupyter, nbgrader, and the alembic that nbgrader calls) come from .venv.
 export PATH="$PWD/.venv/bin:$PATH"
+
+# The course runs offline: JupyterLab should not ask students whether to fetch Jupyter news.
+settings=.venv/share/jupyter/lab/settings
+mkdir -p "$settings"
+echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > "$settings/overrides.json"

@@ -62,13 +62,6 @@ def lab(tmp_path_factory):
     settings.mkdir(parents=True)
     # Render every cell (not only those on screen), so each output can be found and shot.
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    # No "get notified about Jupyter news?" prompt over the screenshots (and no fetch attempt).
-    notifications = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    notifications.mkdir(parents=True)
-    (notifications / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false"})
-    )
-
     env = {
         **os.environ,
         "HOME": str(home),
