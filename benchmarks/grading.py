@@ -25,9 +25,14 @@ import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
-from nbgrader_course import Course, fixtures, lessons, notebook_path, solved_release  # noqa: E402
-
-SANDBOX_LINE = "c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()"
+from nbgrader_course import (  # noqa: E402
+    Course,
+    fixtures,
+    lessons,
+    notebook_path,
+    solved_release,
+    uses_unseeded_randomness,
+)
 
 
 def synthetic_class(count: int) -> list[tuple[str, str, nbformat.NotebookNode]]:
@@ -59,11 +64,9 @@ def main() -> int:
 
     submissions = synthetic_class(args.submissions)
     with tempfile.TemporaryDirectory(prefix="nnfs-bench-") as scratch:
-        plain = Course.copy_of_repo(Path(scratch) / "plain")
+        # Plain nbgrader: the stock autograde, every cell in a plain kernel, no sandbox.
+        plain = Course.copy_of_repo(Path(scratch) / "plain", stock=True)
         ours = Course.copy_of_repo(Path(scratch) / "ours")
-        # Plain nbgrader: the stock autograde, without the course's sandbox.
-        config = plain.root / "nbgrader_config.py"
-        config.write_text(config.read_text().replace(SANDBOX_LINE, ""))
         for course in (plain, ours):
             for student, lesson, notebook in submissions:
                 course.submit(student, lesson, notebook)
@@ -88,7 +91,7 @@ def main() -> int:
         random = {
             (student, lesson)
             for student, lesson, notebook in submissions
-            if "np.random." in nbformat.writes(notebook) and "seed" not in nbformat.writes(notebook)
+            if uses_unseeded_randomness(nbformat.writes(notebook))
         }
         differ = [k for k in plain_scores if k not in random and plain_scores[k] != our_scores[k]]
         print(f"{n} student-notebooks across {len({l for _, l, _ in submissions})} lesson(s)")

@@ -21,7 +21,9 @@ for _variable, _sub in {
     _path = _scratch_home / _sub
     _path.mkdir(parents=True, exist_ok=True)
     os.environ[_variable] = str(_path)
-os.environ.setdefault("MPLBACKEND", "Agg")
+# No MPLBACKEND: kernels use the inline backend, as in a student's JupyterLab, and matplotlib
+# picks Agg by itself in the test process (no display).
+os.environ.pop("MPLBACKEND", None)
 os.environ.pop("NBGRADER_EXECUTION", None)
 
 _session_started = time.time()

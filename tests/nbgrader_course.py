@@ -8,6 +8,7 @@ by a fixture, broken on purpose), put them under ``submitted/<student>/<lesson>/
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,9 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+# The line of nbgrader_config.py that makes autograding the course's (sandboxed, illustrations
+# skipped); without it, nbgrader autogrades as it comes.
+SANDBOX_LINE = "c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 
@@ -77,6 +81,11 @@ def fixtures(lesson: str) -> list[Path]:
     return sorted((FIXTURES / lesson).glob("*/*.py"))
 
 
+def uses_unseeded_randomness(code: str) -> bool:
+    """Code drawing from NumPy's global generator unseeded scores differently run to run."""
+    return "np.random." in code and "seed" not in code
+
+
 def solved_release(lesson: str, replace: dict[str, str] | None = None):
     """The student notebook with every solution cell filled in from source/, as a student would.
 
@@ -96,15 +105,26 @@ class Course:
     root: Path
 
     @classmethod
-    def copy_of_repo(cls, folder: Path, cell_timeout: int | None = None) -> Course:
-        """Copy what an instructor has (config, source/, release/) into ``folder``."""
+    def copy_of_repo(
+        cls, folder: Path, cell_timeout: int | None = None, stock: bool = False
+    ) -> Course:
+        """Copy what an instructor has (config, source/, release/) into ``folder``.
+
+        ``stock``: autograde as nbgrader comes, every cell in a plain kernel (the reference the
+        course's grading must agree with); only for trusted submissions.
+        """
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "nbgrader_config.py", folder / "nbgrader_config.py")
         shutil.copytree(REPO / "source", folder / "source")
         shutil.copytree(REPO / "release", folder / "release")
+        config = folder / "nbgrader_config.py"
+        if stock:
+            text = config.read_text()
+            assert SANDBOX_LINE in text, "nbgrader_config.py no longer sets the course's autograde"
+            config.write_text(text.replace(SANDBOX_LINE, ""))
         if cell_timeout is not None:
-            with open(folder / "nbgrader_config.py", "a") as config:
-                config.write(f"\nc.Execute.timeout = {cell_timeout}\n")
+            with open(config, "a") as file:
+                file.write(f"\nc.Execute.timeout = {cell_timeout}\n")
         return cls(folder)
 
     def run(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -116,9 +136,12 @@ class Course:
         return self._python_module("nbgrader", args, timeout)
 
     def _python_module(self, module: str, args, timeout: float) -> subprocess.CompletedProcess:
+        # nbgrader runs `alembic` from PATH: the one beside this Python, as the grade command does.
+        path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
         return subprocess.run(
             [sys.executable, "-m", module, *args],
             cwd=self.root,
+            env={**os.environ, "PATH": path},
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -3,6 +3,8 @@
 One temporary course is graded once per test session: for every lesson the solution, the
 untouched release and every fixture (a wrong or alternative answer to one exercise), plus a few
 broken submissions. The tests then read the gradebook, the command's report and the feedback.
+The same honest submissions are graded by stock nbgrader too (every cell, a plain kernel): the
+course's command, sandboxed and skipping illustrations, must give each the very same scores.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from nbgrader_course import (
     region,
     solution_cells,
     solved_release,
+    uses_unseeded_randomness,
 )
 
 pytestmark = pytest.mark.slow
@@ -72,20 +75,26 @@ class GradedClass:
         return self.course.total(student, lesson)
 
 
+def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """(student, lesson, notebook): the solution, the untouched release and every fixture."""
+    submissions = []
+    for lesson in LESSONS:
+        submissions.append(("solved", lesson, source_notebook(lesson)))
+        untouched = nbformat.read(notebook_path(REPO, "release", lesson), 4)
+        submissions.append(("untouched", lesson, untouched))
+    for fixture in FIXTURE_FILES:
+        lesson, exercise = fixture.parent.parent.name, fixture.parent.name
+        notebook = solved_release(lesson, replace={exercise: fixture.read_text()})
+        submissions.append((fixture_student(fixture), lesson, notebook))
+    return submissions
+
+
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     """Submit everything, then run `autograde` as an instructor would with `make autograde`."""
     graded = GradedClass(tmp_path_factory.mktemp("class"))
-    for lesson in LESSONS:
-        graded.submit("solved", lesson, source_notebook(lesson))
-        graded.submit("untouched", lesson, nbformat.read(notebook_path(REPO, "release", lesson), 4))
-    for fixture in FIXTURE_FILES:
-        lesson, exercise = fixture.parent.parent.name, fixture.parent.name
-        graded.submit(
-            fixture_student(fixture),
-            lesson,
-            solved_release(lesson, replace={exercise: fixture.read_text()}),
-        )
+    for student, lesson, notebook in honest_submissions():
+        graded.submit(student, lesson, notebook)
 
     if BROKEN_LESSON:
         solved = solved_release(BROKEN_LESSON)
@@ -179,6 +188,32 @@ def test_fixture_is_graded_as_intended(graded_class, fixture):
         assert score == max_score, (
             f"{fixture.relative_to(REPO)} is a correct alternative but lost points: {scores}"
         )
+
+
+@pytest.fixture(scope="session")
+def stock_graded(tmp_path_factory):
+    """The honest submissions graded by stock nbgrader, one lesson at a time."""
+    course = Course.copy_of_repo(tmp_path_factory.mktemp("stock"), cell_timeout=15, stock=True)
+    for student, lesson, notebook in honest_submissions():
+        course.submit(student, lesson, notebook)
+    released = course.run("release")
+    assert released.returncode == 0, released.stdout + released.stderr
+    for lesson in LESSONS:
+        done = course.nbgrader("autograde", lesson, "--force", timeout=1800)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return course
+
+
+def test_every_honest_submission_gets_exactly_the_stock_nbgrader_grade(graded_class, stock_graded):
+    compared = 0
+    for student, lesson, notebook in honest_submissions():
+        if uses_unseeded_randomness(nbformat.writes(notebook)):
+            continue  # scores differently from run to run, in any grader
+        ours = graded_class.cell_scores(student, lesson)
+        stock = stock_graded.cell_scores(student, lesson)
+        assert ours == stock, f"{student}/{lesson}: course {ours} but stock nbgrader {stock}"
+        compared += 1
+    assert compared >= len(honest_submissions()) - 2
 
 
 def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded_class):

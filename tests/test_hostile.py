@@ -209,7 +209,9 @@ def hostile_class(tmp_path_factory):
     # 30 s a cell: an endless loop costs little, and an honest notebook still finishes while a
     # fork storm on the other worker takes most of the CPU.
     course = Course.copy_of_repo(tmp_path_factory.mktemp("hostile"), cell_timeout=30)
-    reference = Course.copy_of_repo(tmp_path_factory.mktemp("reference"), cell_timeout=30)
+    reference = Course.copy_of_repo(
+        tmp_path_factory.mktemp("reference"), cell_timeout=30, stock=True
+    )
     MARKER_DIR.mkdir(exist_ok=True)
     MARKER_DIR.chmod(0o777)
     targets = [

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,12 +18,9 @@ import nbformat
 import pytest
 
 from helpers.grading import sandbox
-from tests.nbgrader_course import REPO, Course, lessons, solved_release
+from tests.nbgrader_course import REPO, SANDBOX_LINE, Course, lessons, solved_release
 
 pytestmark = pytest.mark.slow
-
-# The line of the course's nbgrader_config.py that sandboxes autograding.
-SANDBOX_LINE = "c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()"
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -323,24 +318,10 @@ def test_probe_fails_when_the_config_is_misspelt(tmp_path):
     assert sandbox.verify_sandbox(course.root) != []
 
 
-def nbgrader(course: Course, *args: str) -> subprocess.CompletedProcess:
-    """``nbgrader ARGS`` in the course, finding the venv's alembic as the grade command does."""
-    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
-    return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
-        cwd=course.root,
-        env={**os.environ, "PATH": path},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 def test_nbgrader_autograde_grades_in_the_sandbox(tmp_path):
     lesson = lessons()[0]
     course = _course(tmp_path, sandboxed=True)
-    generated = nbgrader(course, "generate_assignment", lesson, "--force")
+    generated = course.nbgrader("generate_assignment", lesson, "--force")
     assert generated.returncode == 0, generated.stdout + generated.stderr
     notebook = solved_release(lesson)
     spy = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
@@ -351,7 +332,7 @@ def test_nbgrader_autograde_grades_in_the_sandbox(tmp_path):
     )
     course.submit("alice", lesson, notebook)
     started = time.monotonic()
-    graded = nbgrader(course, "autograde", lesson, "--student", "alice", "--force")
+    graded = course.nbgrader("autograde", lesson, "--student", "alice", "--force")
     elapsed = time.monotonic() - started
     assert graded.returncode == 0, graded.stdout + graded.stderr
     score, max_score = course.total("alice", lesson)
@@ -366,3 +347,42 @@ def test_nbgrader_autograde_grades_in_the_sandbox(tmp_path):
     if os.getuid() == 0:
         assert facts["uid"] != 0
     print(f"autograde of one {lesson} submission in the sandbox: {elapsed:.1f} s")
+
+
+def test_illustrations_are_skipped_unless_the_instructor_wants_every_figure(tmp_path):
+    lesson = lessons()[0]
+    course = _course(tmp_path, sandboxed=True)
+    generated = course.nbgrader("generate_assignment", lesson, "--force")
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+
+    def graded_notebook(student: str):
+        course.submit(student, lesson, solved_release(lesson))
+        done = course.nbgrader("autograde", lesson, "--student", student, "--force")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert course.total(student, lesson)[0] == course.total(student, lesson)[1] > 0
+        path = course.root / "autograded" / student / lesson / f"{lesson}.ipynb"
+        return nbformat.read(path, as_version=4)
+
+    def figures(notebook) -> int:
+        return sum(
+            "image/png" in o.get("data", {}) for c in notebook.cells for o in c.get("outputs", [])
+        )
+
+    skipping = graded_notebook("skipping")
+    tagged = [c for c in skipping.cells if "illustration" in c.metadata.get("tags", [])]
+    assert tagged
+    for cell in tagged:
+        assert "not run by the autograder" in cell.outputs[0].data["text/plain"]
+    assert figures(skipping) == 0
+
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.SandboxedExecute.skip_illustrations = False\n")
+    everything = graded_notebook("every-figure")
+    assert figures(everything) >= 3
+    assert "not run by the autograder" not in nbformat.writes(everything)
+
+
+def test_the_kernel_draws_inline_whatever_the_graders_shell_says():
+    """With the grader's MPLBACKEND=Agg, figures would pile up and a warning zero a test cell."""
+    env = sandbox.kernel_env({"MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde"})
+    assert "MPLBACKEND" not in env and env["NBGRADER_EXECUTION"] == "autograde"

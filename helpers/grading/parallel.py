@@ -141,14 +141,17 @@ def grade_in_parallel(
     course: Course, pairs: list[tuple[str, str]], workers: int, timeout: float
 ) -> list[Result]:
     """Grade every (student, assignment); return one result per pair, in the given order."""
-    from helpers.grading.gradebook import create_students, record_graded
+    from helpers.grading.gradebook import create_students
 
     create_students(course, sorted({student for student, _ in pairs}))
     jobs: queue.Queue = queue.Queue()
     for student, assignment in pairs:
         jobs.put(Job(student, assignment))
     results: dict[tuple[str, str], Result] = {}
-    lock = threading.Lock()  # the coordinator alone writes the real gradebook, one at a time
+    # One recorder thread alone writes the real gradebook, while the workers grade on.
+    graded_work: queue.Queue = queue.Queue()
+    recorder = threading.Thread(target=_record_all, args=(course, graded_work, results))
+    recorder.start()
 
     with tempfile.TemporaryDirectory(prefix="nnfs-grading-") as scratch:
         os.chmod(scratch, 0o700)
@@ -166,10 +169,7 @@ def grade_in_parallel(
                     job.logs.append(log)
                     key = (job.student, job.assignment)
                     if finished and graded is not None:
-                        with lock:
-                            results[key] = record_graded(
-                                course, job.student, job.assignment, graded, log
-                            )
+                        graded_work.put((job, graded, log))
                     elif job.attempts < 2:
                         jobs.put(job)  # one retry (a dead or stuck worker was replaced)
                     else:
@@ -184,7 +184,29 @@ def grade_in_parallel(
             thread.start()
         for thread in threads:
             thread.join()
+        graded_work.put(None)  # nothing more to record
+        recorder.join()  # before the scratch folder with the graded notebooks goes
     return [results[pair] for pair in pairs]
+
+
+def _record_all(course: Course, graded_work: queue.Queue, results: dict) -> None:
+    """Copy each graded submission into autograded/ and record its scores, one at a time."""
+    from helpers.grading.gradebook import record_graded
+
+    while (item := graded_work.get()) is not None:
+        job, graded, log = item
+        try:
+            result = record_graded(course, job.student, job.assignment, graded, log)
+        except Exception as error:  # a broken graded notebook must not stop the others
+            result = Result(
+                job.student,
+                job.assignment,
+                False,
+                f"recording the grade failed: {type(error).__name__}: {error};"
+                " needs manual grading",
+                log,
+            )
+        results[(job.student, job.assignment)] = result
 
 
 def _summary(log: str) -> str:

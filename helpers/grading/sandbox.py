@@ -34,6 +34,7 @@ Run ``python -m helpers.grading.sandbox [COURSE_ROOT]`` to print the probe's ver
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import json
@@ -54,7 +55,9 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from nbgrader.preprocessors import Execute
-from traitlets import default
+from traitlets import Bool, default
+
+from helpers.grading import illustrations
 
 # ---------------------------------------------------------------------------------------------
 # Limits. The heaviest legitimate lesson trains on MNIST with NumPy: about 1 GB of memory and
@@ -74,6 +77,7 @@ WORKDIR_BYTES = 512 * 1024**2  # size of the tmpfs working directory
 TMP_BYTES = 256 * 1024**2  # size of /tmp and of /dev/shm (tmpfs)
 BLAS_THREADS = 2  # OMP/OPENBLAS/MKL threads, so NPROC stays ample on a many-core grader
 MAX_DATA_FILES = 1000  # files of a submission bound into the working directory
+EXIT_POLL_SECONDS = 0.005  # how often to look whether a stopped kernel has exited
 
 # Root graders run each kernel as one of these users; one per concurrent kernel (a lock file
 # per slot), so one kernel's process limit and leftovers never touch another's.
@@ -81,8 +85,11 @@ SANDBOX_USER_PREFIX = "nnfs-sandbox-"
 SANDBOX_SLOTS = 8
 STATE_DIR_ROOT = Path("/run/nnfs-sandbox")  # slot locks and IPC directories (root graders)
 
-# Grader variables the kernel may see; everything else is dropped.
-PASSED_ENV = ("NBGRADER_EXECUTION", "MPLBACKEND", "PYTHONHASHSEED", "LANG", "LC_ALL", "TZ")
+# Grader variables the kernel may see; everything else is dropped. Not MPLBACKEND: the kernel
+# draws with ipykernel's inline backend, as in the student's JupyterLab, whatever the grader's
+# shell says (with Agg, figures are never closed and a 21st one warns on stderr, which zeroes
+# the test cell).
+PASSED_ENV = ("NBGRADER_EXECUTION", "PYTHONHASHSEED", "LANG", "LC_ALL", "TZ")
 # Only these files of /etc are visible (no shadow, no machine secrets).
 ETC_FILES = (
     "ld.so.cache",
@@ -481,6 +488,13 @@ class SandboxProvisioner(LocalProvisioner):
         kwargs["cwd"] = str(self.ipc_dir)
         return kwargs
 
+    async def wait(self) -> int | None:
+        # jupyter_client looks every 0.1 s; a killed sandbox is gone within milliseconds, and a
+        # class of 300 would wait half a minute for nothing.
+        while self.process is not None and await self.poll() is None:
+            await asyncio.sleep(EXIT_POLL_SECONDS)
+        return await super().wait()
+
     async def cleanup(self, restart: bool = False) -> None:
         await super().cleanup(restart=restart)
         self._release()
@@ -501,6 +515,9 @@ class SandboxKernelManager(AsyncKernelManager):
     def _default_transport(self) -> str:
         return "ipc"
 
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        await super()._async_wait(pollinterval=min(pollinterval, EXIT_POLL_SECONDS))
+
     async def _async_pre_start_kernel(self, **kw):
         self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
         spec = self.kernel_spec
@@ -514,11 +531,40 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor with every kernel in the sandbox (cannot be configured off)."""
+    """nbgrader's Execute preprocessor with every kernel in the sandbox (cannot be configured off).
+
+    It also leaves out the lesson's illustrations that no graded result depends on
+    (:mod:`helpers.grading.illustrations`); ``c.SandboxedExecute.skip_illustrations = False``
+    runs every cell, for graded notebooks with all their figures.
+    """
+
+    skip_illustrations = Bool(
+        True, help="Skip unchanged illustration cells that no cell that runs depends on."
+    ).tag(config=True)
+
+    @default("shutdown_kernel")
+    def _default_shutdown_kernel(self) -> str:
+        return "immediate"  # every output is in; ending the sandbox ends all it started
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxKernelManager
         super().__init__(*args, **kwargs)
+        self._skipped: set[int] = set()
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._skipped = set()
+        if self.skip_illustrations:
+            reference = illustrations.reference_notebook(self.config, resources or {})
+            if reference is not None:
+                self._skipped = illustrations.cells_to_skip(nb.cells, reference.cells)
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if index in self._skipped:
+            cell.outputs = [illustrations.skipped_note()]
+            cell.execution_count = None
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
 
 
 def sandboxed_autograde_preprocessors() -> list:
