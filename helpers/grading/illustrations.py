@@ -13,11 +13,11 @@ cell with the tag ``illustration`` and the autograder skips it when both hold:
 Reads are found in the code, with Python's own parser and symbol tables: a name that the top
 level of a cell (a class body or list comprehension included) reads before the cell itself binds
 it, and every global that a function, lambda or generator of the cell refers to, whenever it
-runs. A cell that cannot be read that way (IPython magics, a
-syntax error, ``eval``, ``exec``, ``globals()``, a function that assigns a ``global``) counts as
-reading every name, so then nothing is skipped. What stays unseen is state kept *inside* objects:
-a student function that remembers its earlier calls sees fewer of them. The lessons' functions are
-specified as pure, so a correct implementation never does.
+runs. A cell that cannot be read that way (IPython magics, a syntax error, ``eval``, ``exec``,
+``globals()``, a function that assigns a ``global``) counts as reading every name, so then
+nothing is skipped. What stays unseen is state kept *inside* objects: a student function that
+remembers its earlier calls sees fewer of them. The lessons' functions are specified as pure, so
+a correct implementation never does.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ DYNAMIC_NAMES = frozenset(
 
 EVERYTHING = None  # what `reads` returns for a cell it cannot analyse
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 

@@ -3,8 +3,9 @@
 The coordinator (``grade_in_parallel``) gives each worker one submission at a time. A worker is a
 long-lived process (``python -m helpers.grading.parallel WORKER_COURSE``) that grades it with
 nbgrader's own API in its private copy of the course and answers with the path of the graded
-notebooks. Only the coordinator touches the real gradebook: it copies the graded notebooks into
-``autograded/`` and records their scores with nbgrader's ``SaveAutoGrades``. A worker that dies or
+notebooks. Only the coordinator touches the real gradebook: one recorder thread copies the graded
+notebooks into ``autograded/`` and records their scores with nbgrader's ``SaveAutoGrades``, while
+the workers go on with the next submissions. A worker that dies or
 passes the time limit is replaced; its submission is retried once, then left for manual grading
 with its log kept. Every other submission is graded exactly as a sequential run would grade it.
 """
@@ -151,7 +152,6 @@ def grade_in_parallel(
     # One recorder thread alone writes the real gradebook, while the workers grade on.
     graded_work: queue.Queue = queue.Queue()
     recorder = threading.Thread(target=_record_all, args=(course, graded_work, results))
-    recorder.start()
 
     with tempfile.TemporaryDirectory(prefix="nnfs-grading-") as scratch:
         os.chmod(scratch, 0o700)
@@ -180,12 +180,15 @@ def grade_in_parallel(
                 worker.stop()
 
         threads = [threading.Thread(target=run, args=(n,)) for n in range(max(1, workers))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        graded_work.put(None)  # nothing more to record
-        recorder.join()  # before the scratch folder with the graded notebooks goes
+        recorder.start()
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            graded_work.put(None)  # nothing more to record
+            recorder.join()  # before the scratch folder with the graded notebooks goes
     return [results[pair] for pair in pairs]
 
 
