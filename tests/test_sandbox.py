@@ -285,15 +285,9 @@ def test_an_endless_loop_is_interrupted_and_the_next_cell_runs(workdir):
     assert stdout(notebook.cells[1]).strip() == "after"
 
 
-def _course(tmp_path: Path, sandboxed: bool, line: str = "") -> Course:
-    """A course copy; without the sandbox, the config line is replaced by ``line``."""
-    course = Course.copy_of_repo(tmp_path / "course")
-    config = course.root / "nbgrader_config.py"
-    text = config.read_text()
-    assert SANDBOX_LINE in text, "the course config no longer sandboxes autograding"
-    if not sandboxed:
-        config.write_text(text.replace(SANDBOX_LINE, line))
-    return course
+def _course(tmp_path: Path, sandboxed: bool) -> Course:
+    """A course copy, with the course's sandboxed autograde or nbgrader's stock one."""
+    return Course.copy_of_repo(tmp_path / "course", stock=not sandboxed)
 
 
 def test_probe_passes_for_the_sandbox_and_fails_for_the_plain_kernel(tmp_path):
@@ -314,7 +308,9 @@ def test_probe_passes_for_the_sandbox_and_fails_for_the_plain_kernel(tmp_path):
 def test_probe_fails_when_the_config_is_misspelt(tmp_path):
     """A typo in the configuration must not grade unsandboxed."""
     misspelt = SANDBOX_LINE.replace("Autograde.autograde_pre", "Autograde.autogarde_pre")
-    course = _course(tmp_path, sandboxed=False, line=misspelt)
+    course = _course(tmp_path, sandboxed=False)
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write(f"\n{misspelt}\n")
     assert sandbox.verify_sandbox(course.root) != []
 
 

@@ -165,7 +165,10 @@ def cells_to_skip(cells: list, reference_cells: list) -> set[int]:
 
 
 def reference_notebook(config, resources: dict):
-    """The lesson's source notebook for the notebook being graded, or None when there is none."""
+    """The lesson's source notebook for the notebook being graded, or None when there is none.
+
+    Read only: it is shared by every submission of the lesson.
+    """
     from nbgrader.coursedir import CourseDirectory
 
     info = resources.get("nbgrader", {})
@@ -176,6 +179,11 @@ def reference_notebook(config, resources: dict):
     path = Path(folder) / f"{info['notebook']}.ipynb"
     if not path.is_file():
         return None
+    return _read_once(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)  # a worker grades the same lesson for a whole class
+def _read_once(path: str, mtime_ns: int):
     return nbformat.read(path, as_version=4)
 
 
