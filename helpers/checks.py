@@ -4,6 +4,16 @@ Every check raises ``AssertionError`` with a sentence that says what was expecte
 found and, where we can guess it, the likely cause. Test cells in the lessons call these, and
 students may call them too while they debug.
 
+A message that names a mistake ends with its stable identifier, ``[mistake: greater-equal]``:
+rewording a hint never changes it, so a class report can count the students behind each
+mistake without parsing English (``MISTAKE_TAG`` below is the format).
+
+Test cells call a student's function through ``check_function``, which returns it wrapped
+(``StudentFunction``): what the function writes to stderr (a progress bar, a library warning) is
+shown as a note on stdout instead, because nbgrader gives 0 to a test cell with any stderr
+output; and an error raised inside it becomes a message that names the call, its arguments and
+the likely cause.
+
 The NumPy functions used here are bound when this module is imported, which the locked setup
 cell at the top of every lesson does before any student code runs. A student who later
 replaces ``np.allclose`` in their notebook does not change what these checks compute.
@@ -11,8 +21,12 @@ replaces ``np.allclose`` in their notebook does not change what these checks com
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
 import numbers
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,17 +37,34 @@ _allclose = np.allclose
 _isclose = np.isclose
 _isfinite = np.isfinite
 _array_equal = np.array_equal
-_abs = np.abs
 _argmax = np.argmax
 _unravel_index = np.unravel_index
 _ndarray = np.ndarray
-_integer = np.integer
-_floating = np.floating
 _bool_ = np.bool_
 _type = type
 _isinstance = isinstance
 _callable = callable
-_repr = repr
+_len = len
+_str = str
+_print = print
+_StringIO = io.StringIO
+_redirect_stderr = contextlib.redirect_stderr
+_catch_warnings = warnings.catch_warnings
+_simplefilter = warnings.simplefilter
+_signature = inspect.signature
+
+# Sequences up to this long are shown whole in a message.
+_SHOWN_WHOLE = 30
+# How a message carries the identifier of the mistake it names.
+MISTAKE_TAG = "[mistake: {}]"
+# The identifiers the checks give by themselves, for what they diagnose without a hint.
+OWN_MISTAKES = (
+    "wrong-type", "missing-return", "not-a-number", "array-not-number", "wrong-shape",
+    "transposed", "wrong-ndim", "wrong-dtype", "unsigned-int", "bool-not-int", "float-not-int",
+    "overflow", "warning", "modifies-input",
+)  # fmt: skip
+# A known wrong result and what it means: (the wrong value, mistake identifier, hint).
+KnownMistake = tuple[Any, str, str]
 
 
 def _describe_type(value: Any) -> str:
@@ -43,13 +74,161 @@ def _describe_type(value: Any) -> str:
     )
 
 
-def check_function(func: Any, name: str) -> None:
-    """Check that ``func`` is a function the student has defined (not None, not a value)."""
+def _with_hint(message: str, hint: str | None, mistake: str | None) -> str:
+    if hint:
+        message += f" {hint}"
+    if mistake:
+        message += " " + MISTAKE_TAG.format(mistake)
+    return message
+
+
+def fail(message: str, mistake: str | None = None) -> None:
+    """Fail a test with ``message``; ``mistake`` is the stable identifier of the mistake it names."""
+    raise AssertionError(_with_hint(message, None, mistake))
+
+
+# ---------------------------------------------------------------------------------------------
+# Calling the student's code
+
+
+def _describe_value(value: Any) -> str:
+    if _isinstance(value, _ndarray):
+        return f"{value.dtype} array of shape {value.shape}"
+    if _isinstance(value, bool | numbers.Number):
+        return f"{_describe_type(value)} {value!r}"
+    if _isinstance(value, list | tuple):
+        return f"{_describe_type(value)} of length {_len(value)}"
+    return _describe_type(value)
+
+
+def _likely_cause(error: BaseException) -> str:
+    """What an error raised inside student code usually means, in a sentence or two."""
+    text = _str(error)
+    kind = _type(error).__name__
+    if kind == "NotImplementedError":
+        return (
+            "This function, or one it calls, still contains `raise NotImplementedError()`:"
+            " write your code in its place and run the cell again."
+        )
+    if "matmul" in text or "shapes" in text and "not aligned" in text:
+        return (
+            "The shapes do not fit for a matrix product: in A @ B the last axis of A must match"
+            " the first axis of B. Print the shapes just before the line that failed."
+        )
+    if "could not be broadcast" in text:
+        return (
+            "Two arrays in an element-wise operation have shapes that do not broadcast. Print"
+            " their shapes just before the line that failed: is one transposed, or missing an"
+            " axis?"
+        )
+    if "NoneType" in text:
+        return (
+            "A value is None where an array or a tuple was expected: does every function you"
+            " wrote end with a `return` statement?"
+        )
+    if kind == "IndexError":
+        return (
+            "An index is past the end of an array: does your code assume a fixed size (two"
+            " features, four examples) instead of reading it from the shapes?"
+        )
+    if kind == "NameError":
+        return (
+            "A name is not defined: run the cells that define it, and do not rely on variables"
+            " defined elsewhere in the notebook (the grader runs your functions in a fresh"
+            " kernel)."
+        )
+    if kind == "UFuncTypeError" or "Cannot cast ufunc" in text:
+        return (
+            "An in-place operation (such as +=) tried to store floats in an integer array:"
+            " build a new array instead (w = w + ...)."
+        )
+    if kind == "RecursionError":
+        return "A function calls itself without end: did you reuse its own name inside it?"
+    return "The last lines of the traceback above show the line of your code that failed."
+
+
+class StudentFunction:
+    """A student's function as the test cells call it.
+
+    Calling it calls the function. What the function writes to stderr and the warnings it
+    raises are shown afterwards as a note on stdout (they never cost points); an error raised
+    inside it is re-raised as an ``AssertionError`` that names the call, describes its arguments
+    and says what the error usually means, chained to the original error and its traceback.
+    ``warnings`` holds the messages of the warnings raised by the last call, for the tests whose
+    docstring forbids them (``check_no_warnings``).
+    """
+
+    def __init__(self, func: Callable[..., Any], name: str):
+        self.func = func
+        self.name = name
+        self.warnings: list[str] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        stderr = _StringIO()
+        with _catch_warnings(record=True) as caught, _redirect_stderr(stderr):
+            _simplefilter("always")
+            try:
+                result = self.func(*args, **kwargs)
+                error = None
+            except Exception as raised:  # explained below, outside the redirection
+                result, error = None, raised
+        self.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
+        self._show_as_note(stderr.getvalue())
+        if error is not None:
+            raise AssertionError(self._explain(error, args, kwargs)) from error
+        return result
+
+    def _show_as_note(self, written: str) -> None:
+        lines = list(dict.fromkeys(self.warnings))
+        # A progress bar redraws its line with carriage returns: keep what it drew last.
+        lines += [line.rsplit("\r", 1)[-1] for line in written.split("\n")]
+        lines = [line for line in lines if line.strip()]
+        if not lines:
+            return
+        shown = lines[:8] + ([f"... ({_len(lines) - 8} more lines)"] if _len(lines) > 8 else [])
+        _print(
+            f"Note: {self.name} wrote this to stderr (a progress bar or a warning costs no"
+            " points):\n    " + "\n    ".join(line[:200] for line in shown)
+        )
+
+    def _explain(self, error: BaseException, args: tuple, kwargs: dict) -> str:
+        try:
+            bound = _signature(self.func).bind(*args, **kwargs).arguments
+        except (TypeError, ValueError):
+            bound = {f"argument {i + 1}": a for i, a in enumerate(args)} | kwargs
+        described = ", ".join(f"{k}: {_describe_value(v)}" for k, v in bound.items())
+        return (
+            f"{self.name}(...) raised {_type(error).__name__}: {error}\n"
+            f"The test called it with {described or 'no arguments'}.\n{_likely_cause(error)}"
+        )
+
+
+def check_function(func: Any, name: str) -> StudentFunction:
+    """Check that ``func`` is a function the student has defined, and return it wrapped.
+
+    Test cells call the student's code through the returned ``StudentFunction``.
+    """
     if func is None or not _callable(func):
         raise AssertionError(
             f"`{name}` is not a function (found {_describe_type(func)}). "
             f"Run the cell that defines `{name}` before this test cell."
         )
+    return StudentFunction(func, name)
+
+
+def check_no_warnings(
+    call: StudentFunction, name: str, hint: str | None = None, mistake: str | None = None
+) -> None:
+    """Check that the last call through ``call`` raised no warning (overflow, division by 0)."""
+    if call.warnings:
+        fail(
+            _with_hint(f"{name} raised a warning: {call.warnings[0]}.", hint, None),
+            mistake or "warning",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Type, shape, dtype
 
 
 def check_type(value: Any, expected: type | tuple[type, ...], name: str = "result") -> None:
@@ -58,7 +237,7 @@ def check_type(value: Any, expected: type | tuple[type, ...], name: str = "resul
     if _type(value) in allowed:
         return
     wanted = " or ".join(t.__name__ for t in allowed)
-    hint = ""
+    hint, mistake = "", "wrong-type"
     if _ndarray in allowed and _isinstance(value, list | tuple):
         hint = " Wrap it with np.array(...), or use NumPy operations that return arrays."
     elif _isinstance(value, _ndarray) and _ndarray not in allowed:
@@ -66,22 +245,29 @@ def check_type(value: Any, expected: type | tuple[type, ...], name: str = "resul
             f" A NumPy array was returned; convert a single value with {allowed[0].__name__}(...)."
         )
     elif value is None:
-        hint = " Did you forget a `return` statement?"
-    raise AssertionError(f"{name} should be a {wanted}, got {_describe_type(value)}.{hint}")
+        hint, mistake = " Did you forget a `return` statement?", "missing-return"
+    fail(f"{name} should be a {wanted}, got {_describe_type(value)}.{hint}", mistake)
 
 
 def check_number(value: Any, name: str = "result") -> float:
     """Check that ``value`` is a real number (Python or NumPy scalar, not bool) and return it."""
     if _isinstance(value, bool | _bool_) or not _isinstance(value, numbers.Real):
-        hint = " Did you forget a `return` statement?" if value is None else ""
+        hint, mistake = "", "not-a-number"
+        if value is None:
+            hint, mistake = " Did you forget a `return` statement?", "missing-return"
         if _isinstance(value, _ndarray):
             hint = f" It is an array of shape {value.shape}; a single number was expected."
-        raise AssertionError(f"{name} should be a number, got {_describe_type(value)}.{hint}")
+            mistake = "array-not-number"
+        fail(f"{name} should be a number, got {_describe_type(value)}.{hint}", mistake)
     return float(value)
 
 
 def check_shape(
-    array: Any, expected: tuple[int, ...], name: str = "result", hint: str | None = None
+    array: Any,
+    expected: tuple[int, ...],
+    name: str = "result",
+    hint: str | None = None,
+    mistake: str | None = None,
 ) -> None:
     """Check that ``array`` is an ndarray of exactly shape ``expected``."""
     check_type(array, _ndarray, name)
@@ -90,15 +276,16 @@ def check_shape(
         return
     message = f"{name} should have shape {tuple(expected)}, got {shape}."
     if hint:
-        message += f" {hint}"
-    elif len(shape) == len(expected) and shape == tuple(reversed(expected)):
-        message += " The axes are swapped: did you transpose something?"
-    elif len(shape) != len(expected):
-        message += (
-            f" It has {len(shape)} dimension(s) instead of {len(expected)}:"
-            " check for a missing or extra axis (keepdims, reshape, [:, None])."
+        raise AssertionError(_with_hint(message, hint, mistake or "wrong-shape"))
+    if _len(shape) == _len(expected) and shape == tuple(reversed(expected)):
+        fail(message + " The axes are swapped: did you transpose something?", "transposed")
+    if _len(shape) != _len(expected):
+        fail(
+            message + f" It has {_len(shape)} dimension(s) instead of {_len(expected)}:"
+            " check for a missing or extra axis (keepdims, reshape, [:, None]).",
+            "wrong-ndim",
         )
-    raise AssertionError(message)
+    fail(message, mistake or "wrong-shape")
 
 
 def check_dtype_kind(array: Any, kinds: str, name: str = "result") -> None:
@@ -111,29 +298,53 @@ def check_dtype_kind(array: Any, kinds: str, name: str = "result") -> None:
         return
     names = {"f": "float", "i": "signed integer", "u": "unsigned integer", "b": "boolean"}
     wanted = " or ".join(names.get(k, k) for k in kinds)
-    hint = ""
+    hint, mistake = "", "wrong-dtype"
     if array.dtype.kind == "u" and "i" in kinds:
-        hint = (
+        hint, mistake = (
             " Use .astype(int): unsigned integers cannot hold negative values, so a difference"
-            " such as 0 - 1 wraps around to 255 instead of -1."
+            " such as 0 - 1 wraps around to 255 instead of -1.",
+            "unsigned-int",
         )
     elif array.dtype.kind == "b" and ("i" in kinds or "u" in kinds):
-        hint = " Convert a boolean mask to 0/1 with .astype(int)."
+        hint, mistake = " Convert a boolean mask to 0/1 with .astype(int).", "bool-not-int"
     elif array.dtype.kind == "f" and ("i" in kinds):
-        hint = " Convert to whole numbers with .astype(int)."
-    raise AssertionError(
-        f"{name} should hold {wanted} values, but its dtype is {array.dtype}.{hint}"
-    )
+        hint, mistake = " Convert to whole numbers with .astype(int).", "float-not-int"
+    fail(f"{name} should hold {wanted} values, but its dtype is {array.dtype}.{hint}", mistake)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
 
 
 def check_finite(array: Any, name: str = "result") -> None:
     """Check that there is no NaN or infinity (the usual sign of overflow)."""
     values = _asarray(array, dtype=float)
     if not _isfinite(values).all():
-        raise AssertionError(
+        fail(
             f"{name} contains NaN or infinity. This usually means an overflow, for example"
-            " np.exp of a large number: use a numerically stable formula."
+            " np.exp of a large number: use a numerically stable formula.",
+            "overflow",
         )
+
+
+def _first_difference(wrong, actual_values, expected_values, name: str) -> str:
+    position = _unravel_index(_argmax(wrong), wrong.shape)
+    return (
+        f"{name} has {int(wrong.sum())} wrong value(s) out of {wrong.size}; the first is at index"
+        f" {tuple(int(i) for i in position)}: expected {expected_values[position].item()!r},"
+        f" got {actual_values[position].item()!r}."
+    )
+
+
+def _known_mistake(
+    actual: Any, known: Sequence[KnownMistake], same: Callable[[Any, Any], bool]
+) -> tuple[str, str] | None:
+    """(hint, mistake) of the first known wrong result that ``actual`` equals, if any."""
+    for value, mistake, hint in known:
+        wrong = _asarray(value)
+        if wrong.shape == _asarray(actual).shape and same(actual, wrong):
+            return hint, mistake
+    return None
 
 
 def check_close(
@@ -143,13 +354,20 @@ def check_close(
     rtol: float = 1e-5,
     atol: float = 1e-8,
     hint: str | None = None,
+    mistake: str | None = None,
+    known_mistakes: Sequence[KnownMistake] = (),
 ) -> None:
-    """Check values with a tolerance, and point at the first entry that differs."""
+    """Check values with a tolerance, and point at the first entry that differs.
+
+    ``known_mistakes`` lists wrong results a realistic mistake gives, as (value, mistake, hint):
+    a result close to one of them is reported with that hint instead of ``hint``.
+    """
     actual_values = _asarray(actual, dtype=float)
     expected_values = _asarray(expected, dtype=float)
     if actual_values.shape != expected_values.shape:
-        raise AssertionError(
-            f"{name} should have shape {expected_values.shape}, got {actual_values.shape}."
+        fail(
+            f"{name} should have shape {expected_values.shape}, got {actual_values.shape}.",
+            "wrong-shape",
         )
     if _allclose(actual_values, expected_values, rtol=rtol, atol=atol, equal_nan=False):
         return
@@ -157,54 +375,72 @@ def check_close(
         message = f"{name} should be {float(expected_values):.6g}, got {float(actual_values):.6g}."
     else:
         wrong = ~_isclose(actual_values, expected_values, rtol=rtol, atol=atol)
-        position = _unravel_index(_argmax(wrong), wrong.shape)
-        message = (
-            f"{name} has {int(wrong.sum())} wrong value(s) out of {wrong.size}; the first is at index"
-            f" {tuple(int(i) for i in position)}: expected {float(expected_values[position]):.6g},"
-            f" got {float(actual_values[position]):.6g}."
-        )
-    if hint:
-        message += f" {hint}"
-    raise AssertionError(message)
+        message = _first_difference(wrong, actual_values.round(6), expected_values.round(6), name)
+    found = _known_mistake(
+        actual_values,
+        known_mistakes,
+        lambda a, w: _allclose(a, _asarray(w, dtype=float), rtol=rtol, atol=atol),
+    )
+    if found:
+        hint, mistake = found
+    raise AssertionError(_with_hint(message, hint, mistake))
 
 
-def check_equal(actual: Any, expected: Any, name: str = "result", hint: str | None = None) -> None:
-    """Check exact equality of whole numbers or labels (arrays compared entry by entry)."""
+def check_equal(
+    actual: Any,
+    expected: Any,
+    name: str = "result",
+    hint: str | None = None,
+    mistake: str | None = None,
+    known_mistakes: Sequence[KnownMistake] = (),
+) -> None:
+    """Check exact equality of whole numbers or labels (arrays compared entry by entry).
+
+    ``known_mistakes`` as in ``check_close``: a result equal to a known wrong one is reported
+    with that mistake's hint.
+    """
     actual_values = _asarray(actual)
     expected_values = _asarray(expected)
-    if actual_values.shape != expected_values.shape:
-        raise AssertionError(
-            f"{name} should have shape {expected_values.shape}, got {actual_values.shape}."
-        )
-    if _array_equal(actual_values, expected_values):
+    found = _known_mistake(actual_values, known_mistakes, _array_equal)
+    if found:
+        hint, mistake = found
+    same_shape = actual_values.shape == expected_values.shape
+    if same_shape and _array_equal(actual_values, expected_values):
         return
-    if actual_values.ndim == 0:
+    if actual_values.ndim == 0 and expected_values.ndim == 0:
         message = f"{name} should be {expected_values.item()!r}, got {actual_values.item()!r}."
+    elif (
+        actual_values.ndim == expected_values.ndim == 1
+        and max(actual_values.size, expected_values.size) <= _SHOWN_WHOLE
+    ):
+        # Short sequences (the mistakes per epoch, a few labels) read best whole.
+        message = f"{name} should be {expected_values.tolist()}, got {actual_values.tolist()}."
+        if same_shape:
+            wrong = actual_values != expected_values
+            first = int(_argmax(wrong))
+            message = message[:-1] + f" ({int(wrong.sum())} wrong, the first at index ({first},))."
+    elif not same_shape:
+        message = f"{name} should have shape {expected_values.shape}, got {actual_values.shape}."
+        mistake = mistake or "wrong-shape"
     else:
         wrong = actual_values != expected_values
-        position = _unravel_index(_argmax(wrong), wrong.shape)
-        message = (
-            f"{name} has {int(wrong.sum())} wrong value(s) out of {wrong.size}; the first is at index"
-            f" {tuple(int(i) for i in position)}: expected {expected_values[position].item()!r},"
-            f" got {actual_values[position].item()!r}."
-        )
-    if hint:
-        message += f" {hint}"
-    raise AssertionError(message)
+        message = _first_difference(wrong, actual_values, expected_values, name)
+    raise AssertionError(_with_hint(message, hint, mistake))
 
 
 def check_unchanged(before: Any, after: Any, name: str) -> None:
     """Check that a function did not modify an input array in place."""
     if not _array_equal(_asarray(before), _asarray(after)):
-        raise AssertionError(
+        fail(
             f"Your function changed its input `{name}` in place. Work on a copy"
-            f" (for example `{name} = {name} + ...` instead of `{name} += ...`)."
+            f" (for example `{name} = {name} + ...` instead of `{name} += ...`).",
+            "modifies-input",
         )
 
 
 def passed(message: str = "All tests passed.") -> None:
     """Print the line a student looks for after a test cell."""
-    print(f"\N{WHITE HEAVY CHECK MARK} {message}")
+    _print(f"\N{WHITE HEAVY CHECK MARK} {message}")
 
 
 def raises(
@@ -223,15 +459,20 @@ def raises(
 
 
 __all__ = [
+    "MISTAKE_TAG",
+    "OWN_MISTAKES",
+    "StudentFunction",
     "check_close",
     "check_dtype_kind",
     "check_equal",
     "check_finite",
     "check_function",
+    "check_no_warnings",
     "check_number",
     "check_shape",
     "check_type",
     "check_unchanged",
+    "fail",
     "passed",
     "raises",
 ]

@@ -87,3 +87,120 @@ def test_checks_keep_pristine_numpy_even_if_a_student_patches_it(monkeypatch):
 def test_passed_prints_the_line_students_look_for(capsys):
     checks.passed()
     assert "All tests passed." in capsys.readouterr().out
+
+
+def test_a_hint_that_names_a_mistake_carries_its_stable_identifier():
+    text = message(
+        checks.check_equal, [1], [0], "y", hint="Did you use >=?", mistake="greater-equal"
+    )
+    assert text.endswith("Did you use >=? " + checks.MISTAKE_TAG.format("greater-equal"))
+    assert "[mistake: missing-return]" in message(checks.check_type, None, np.ndarray)
+    assert "[mistake: unsigned-int]" in message(
+        checks.check_dtype_kind, np.array([1], np.uint8), "i"
+    )
+    assert "[mistake: modifies-input]" in message(checks.check_unchanged, [1], [2], "x")
+    assert message(checks.fail, "Stop early.", mistake="no-early-stop") == (
+        "Stop early. [mistake: no-early-stop]"
+    )
+
+
+def test_a_known_wrong_result_is_reported_with_its_own_hint():
+    known = [(75, "percentage", "That is a percentage."), (0.25, "error-rate", "Mistakes.")]
+    text = message(
+        checks.check_close, 75.0, 0.75, "acc", hint="generic", mistake="x", known_mistakes=known
+    )
+    assert "That is a percentage. [mistake: percentage]" in text and "generic" not in text
+    text = message(
+        checks.check_close, 0.5, 0.75, "acc", hint="generic", mistake="x", known_mistakes=known
+    )
+    assert text.endswith("generic [mistake: x]")
+    # A short list is shown whole, with the hint of the known mistake it equals.
+    text = message(
+        checks.check_equal,
+        [3, 2, 0, 0],
+        [1, 3, 0],
+        "n",
+        known_mistakes=[([3, 2, 0, 0], "late", "Late.")],
+    )
+    assert "n should be [1, 3, 0], got [3, 2, 0, 0]. Late. [mistake: late]" in text
+    text = message(checks.check_equal, [3, 2, 0], [1, 3, 0], "n", hint="Count.", mistake="count")
+    assert "got [3, 2, 0] (2 wrong, the first at index (0,)). Count. [mistake: count]" in text
+    text = message(checks.check_equal, [1] * 5, [1, 0], "errors", hint="Stop.", mistake="no-stop")
+    assert "should be [1, 0], got [1, 1, 1, 1, 1]. Stop. [mistake: no-stop]" in text
+
+
+def test_student_function_turns_stderr_and_warnings_into_a_note(capsys):
+    import sys
+    import warnings
+
+    def noisy(x):
+        print("epoch 1/1\r50%\r100%", file=sys.stderr)
+        warnings.warn("did not converge", stacklevel=1)
+        return x * 2
+
+    call = checks.check_function(noisy, "train")
+    assert call(3) == 6
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "Note: train wrote this to stderr" in captured.out
+    assert "100%" in captured.out and "50%" not in captured.out  # what the bar drew last
+    assert "UserWarning: did not converge" in captured.out
+    assert call.warnings == ["UserWarning: did not converge"]
+    with pytest.raises(AssertionError, match=r"\[mistake: overflow\]"):
+        checks.check_no_warnings(call, "train(3)", mistake="overflow")
+    quiet = checks.check_function(lambda x: x, "quiet")
+    quiet(1)
+    checks.check_no_warnings(quiet, "quiet(1)")
+    assert capsys.readouterr().out == ""
+
+
+def test_student_function_explains_an_error_and_keeps_its_cause():
+    def predict(X, w, b):
+        return X @ w + b
+
+    call = checks.check_function(predict, "perceptron_predict")
+    with pytest.raises(AssertionError) as error:
+        call(np.zeros((4, 3)), np.zeros(2), b=0.5)
+    text = str(error.value)
+    assert text.startswith("perceptron_predict(...) raised ValueError: matmul")
+    assert "X: float64 array of shape (4, 3), w: float64 array of shape (2,), b: float 0.5" in text
+    assert "last axis of A must match the first axis of B" in text
+    assert isinstance(error.value.__cause__, ValueError)
+
+    def unfinished(x):
+        raise NotImplementedError()
+
+    assert "still contains `raise NotImplementedError()`" in message(
+        checks.check_function(unfinished, "accuracy"), 1
+    )
+
+    def forgot_return(w):
+        new_w, new_b = None
+        return new_w, new_b
+
+    assert "`return`" in message(checks.check_function(forgot_return, "train"), 1)
+
+
+def test_own_mistakes_lists_every_identifier_the_checks_give_by_themselves():
+    import re
+
+    noisy = checks.check_function(lambda: np.exp(1000.0), "f")
+    noisy()
+    diagnosed = [
+        message(checks.check_type, "3", int),
+        message(checks.check_type, None, int),
+        message(checks.check_number, "3"),
+        message(checks.check_number, np.zeros(1)),
+        message(checks.check_shape, np.zeros(3), (2,)),
+        message(checks.check_shape, np.zeros((3, 2)), (2, 3)),
+        message(checks.check_shape, np.zeros(3), (3, 1)),
+        message(checks.check_dtype_kind, np.zeros(2, np.complex64), "f"),
+        message(checks.check_dtype_kind, np.zeros(2, np.uint8), "i"),
+        message(checks.check_dtype_kind, np.zeros(2, bool), "i"),
+        message(checks.check_dtype_kind, np.zeros(2), "i"),
+        message(checks.check_finite, [np.inf]),
+        message(checks.check_no_warnings, noisy, "f()"),
+        message(checks.check_unchanged, [1], [2], "x"),
+    ]
+    tags = {re.search(r"\[mistake: ([a-z-]+)\]$", text).group(1) for text in diagnosed}
+    assert tags == set(checks.OWN_MISTAKES)

@@ -2,15 +2,19 @@
 
 One temporary course is graded once per test session: for every lesson the solution, the
 untouched release and every fixture (a wrong or alternative answer to one exercise), plus a few
-broken submissions. The tests then read the gradebook, the command's report and the feedback.
-The same honest submissions are graded by stock nbgrader too (every cell, a plain kernel): the
-course's command, sandboxed and skipping illustrations, must give each the very same scores.
+broken submissions. The tests then read the gradebook, the command's report, the graded
+notebooks and the feedback. A sample of the same honest submissions (per lesson: the solution,
+the untouched release and a fixed choice of fixtures) is graded by stock nbgrader too (every
+cell, a plain kernel): the course's command, sandboxed and skipping illustrations, must give each
+the very same scores. A sample keeps the suite's time from growing with every fixture graded twice.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import html
+import json
 import re
 
 import nbformat
@@ -29,14 +33,19 @@ from nbgrader_course import (
     region,
     solution_cells,
     solved_release,
-    uses_unseeded_randomness,
 )
+
+from helpers.checks import MISTAKE_TAG, OWN_MISTAKES
 
 pytestmark = pytest.mark.slow
 
 LESSONS = lessons()
 FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
 BROKEN_LESSON = LESSONS[0] if LESSONS else None
+# What every exercise must have (the course spec): realistic wrong answers and valid alternatives.
+WRONG_PER_EXERCISE, ALTERNATIVES_PER_EXERCISE = 5, 2
+# A wrong fixture names the mistake its check should report: "# Wrong [mistake: greater-equal]: ..."
+DECLARED_MISTAKE = re.compile(r"^# Wrong \[mistake: ([a-z0-9-]+)\]")
 
 
 def fixture_student(fixture) -> str:
@@ -75,6 +84,12 @@ class GradedClass:
         return self.course.total(student, lesson)
 
 
+def fixture_submission(fixture) -> tuple[str, str, nbformat.NotebookNode]:
+    lesson, exercise = fixture.parent.parent.name, fixture.parent.name
+    notebook = solved_release(lesson, replace={exercise: fixture.read_text()})
+    return fixture_student(fixture), lesson, notebook
+
+
 def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
     """(student, lesson, notebook): the solution, the untouched release and every fixture."""
     submissions = []
@@ -82,11 +97,23 @@ def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
         submissions.append(("solved", lesson, source_notebook(lesson)))
         untouched = nbformat.read(notebook_path(REPO, "release", lesson), 4)
         submissions.append(("untouched", lesson, untouched))
-    for fixture in FIXTURE_FILES:
-        lesson, exercise = fixture.parent.parent.name, fixture.parent.name
-        notebook = solved_release(lesson, replace={exercise: fixture.read_text()})
-        submissions.append((fixture_student(fixture), lesson, notebook))
-    return submissions
+    return submissions + [fixture_submission(fixture) for fixture in FIXTURE_FILES]
+
+
+def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """The submissions stock nbgrader grades too: per lesson the solution, the untouched release,
+    and per exercise its first wrong and first alternative fixture, plus every fixture that uses
+    what only an illustration cell defines (the case where skipping illustrations could differ).
+    """
+    chosen = []
+    for lesson in LESSONS:
+        for folder in sorted({f.parent for f in fixtures(lesson)}):
+            files = sorted(folder.glob("*.py"))
+            chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
+            chosen += [f for f in files if f.stem.startswith("alt_")][:1]
+            chosen += [f for f in files if "plt." in f.read_text() and f not in chosen]
+    sample = [s for s in honest_submissions() if s[0] in ("solved", "untouched")]
+    return sample + [fixture_submission(fixture) for fixture in chosen]
 
 
 @pytest.fixture(scope="session")
@@ -159,8 +186,18 @@ def test_every_exercise_has_realistic_wrong_and_alternative_answers(lesson):
         folder = FIXTURES / lesson / exercise
         wrong = sorted(folder.glob("wrong_*.py"))
         alternative = sorted(folder.glob("alt_*.py"))
-        assert len(wrong) >= 3, f"{folder}: needs at least 3 wrong_*.py, has {len(wrong)}"
-        assert len(alternative) >= 1, f"{folder}: needs at least 1 alt_*.py"
+        assert len(wrong) >= WRONG_PER_EXERCISE, (
+            f"{folder}: needs at least {WRONG_PER_EXERCISE} wrong_*.py, has {len(wrong)}"
+        )
+        assert len(alternative) >= ALTERNATIVES_PER_EXERCISE, (
+            f"{folder}: needs at least {ALTERNATIVES_PER_EXERCISE} alt_*.py, has {len(alternative)}"
+        )
+        # Most realistic mistakes are named to the student by a check (and counted by the report).
+        named = [f for f in wrong if DECLARED_MISTAKE.match(f.read_text())]
+        assert 2 * len(named) > len(wrong), (
+            f"{folder}: only {len(named)} of {len(wrong)} wrong answers declare the mistake their"
+            " check names (first line '# Wrong [mistake: <id>]: ...')"
+        )
         assert exercise_test_cells(source_notebook(lesson), exercise), (
             f"{lesson}: no test cells named test_{exercise}_* for exercise {exercise}"
         )
@@ -183,6 +220,14 @@ def test_fixture_is_graded_as_intended(graded_class, fixture):
             f"{fixture.relative_to(REPO)} is a wrong answer but kept all {possible:g} points of"
             f" {exercise}: the tests do not catch this mistake"
         )
+        declared = DECLARED_MISTAKE.match(fixture.read_text())
+        if declared:
+            tag = MISTAKE_TAG.format(declared.group(1))
+            shown = failure_messages(graded_class.course, student, lesson, exercise_cells)
+            assert any(tag in text for text in shown), (
+                f"{fixture.relative_to(REPO)} should be reported as {tag}, but its failing test"
+                f" cells said: {shown}"
+            )
     else:
         score, max_score = graded_class.total(student, lesson)
         assert score == max_score, (
@@ -190,11 +235,58 @@ def test_fixture_is_graded_as_intended(graded_class, fixture):
         )
 
 
+def failure_messages(course, student: str, lesson: str, cells) -> list[str]:
+    """The error messages that ``cells`` (grade_ids) show in the student's graded notebook."""
+    path = course.root / "autograded" / student / lesson / f"{lesson}.ipynb"
+    graded = json.loads(path.read_text())
+    return [
+        f"{output.get('ename')}: {output.get('evalue')}"
+        for cell in graded["cells"]
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") in cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+
+
+def named_mistakes(source: str) -> set[str]:
+    """The mistake identifiers a cell's code writes: mistake="..." and the ids in known_mistakes."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg == "mistake" and isinstance(keyword.value, ast.Constant):
+                names.add(keyword.value.value)
+            if keyword.arg == "known_mistakes" and isinstance(keyword.value, ast.List):
+                names |= {
+                    known.elts[1].value
+                    for known in keyword.value.elts
+                    if isinstance(known, ast.Tuple) and isinstance(known.elts[1], ast.Constant)
+                }
+    return names
+
+
+def test_every_mistake_a_fixture_declares_is_named_by_a_visible_check():
+    """The identifier a wrong fixture expects is written in a visible check of the release, or
+    is one that helpers.checks gives by itself (a dtype, a missing return, a changed input)."""
+    automatic = set(OWN_MISTAKES)
+    for lesson in LESSONS:
+        release = nbformat.read(notebook_path(REPO, "release", lesson), as_version=4)
+        visible = set().union(*(named_mistakes(c.source) for c in release.cells if is_test_cell(c)))
+        for fixture in fixtures(lesson):
+            declared = DECLARED_MISTAKE.match(fixture.read_text())
+            if declared:
+                assert declared.group(1) in visible | automatic, (
+                    f"{fixture.relative_to(REPO)} declares [mistake: {declared.group(1)}], which no"
+                    " visible check of the release names"
+                )
+
+
 @pytest.fixture(scope="session")
 def stock_graded(tmp_path_factory):
-    """The honest submissions graded by stock nbgrader, one lesson at a time."""
+    """A sample of the honest submissions graded by stock nbgrader, one lesson at a time."""
     course = Course.copy_of_repo(tmp_path_factory.mktemp("stock"), cell_timeout=15, stock=True)
-    for student, lesson, notebook in honest_submissions():
+    for student, lesson, notebook in stock_sample():
         course.submit(student, lesson, notebook)
     released = course.run("release")
     assert released.returncode == 0, released.stdout + released.stderr
@@ -204,16 +296,15 @@ def stock_graded(tmp_path_factory):
     return course
 
 
-def test_every_honest_submission_gets_exactly_the_stock_nbgrader_grade(graded_class, stock_graded):
-    compared = 0
-    for student, lesson, notebook in honest_submissions():
-        if uses_unseeded_randomness(nbformat.writes(notebook)):
-            continue  # scores differently from run to run, in any grader
+def test_the_sample_gets_exactly_the_stock_nbgrader_grade(graded_class, stock_graded):
+    sample = stock_sample()
+    assert any(s[0] == "solved" for s in sample) and any(
+        "plt." in nbformat.writes(s[2]) for s in sample
+    )
+    for student, lesson, _ in sample:
         ours = graded_class.cell_scores(student, lesson)
         stock = stock_graded.cell_scores(student, lesson)
         assert ours == stock, f"{student}/{lesson}: course {ours} but stock nbgrader {stock}"
-        compared += 1
-    assert compared >= len(honest_submissions()) - 2
 
 
 def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded_class):

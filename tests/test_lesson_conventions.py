@@ -1,0 +1,63 @@
+"""The test cells of every lesson follow the grading conventions of CONTRIBUTING.md.
+
+Read from the source notebooks, without running them: each test cell calls the student's code
+through ``check_function`` (stderr becomes a note, errors are explained), and every hint that
+names a mistake carries its stable identifier, so a class report can count students per mistake.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import nbformat
+import pytest
+from nbgrader_course import REPO, lessons, notebook_path
+
+LESSONS = lessons()
+
+
+def graded_test_cells(lesson: str) -> list[tuple[str, ast.Module]]:
+    notebook = nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
+    cells = []
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            cells.append((meta["grade_id"], ast.parse(cell.source)))
+    return cells
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_hint_carries_a_mistake_identifier(lesson):
+    missing = []
+    for grade_id, tree in graded_test_cells(lesson):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                keywords = {k.arg for k in node.keywords}
+                if "hint" in keywords and "mistake" not in keywords:
+                    missing.append(f"{grade_id} line {node.lineno}")
+    assert not missing, f"{lesson}: hints without mistake=...: {missing}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_test_cells_fail_through_the_checks_and_call_student_code_through_check_function(lesson):
+    for grade_id, tree in graded_test_cells(lesson):
+        raised = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Raise)
+            and isinstance(node.exc, ast.Call)
+            and getattr(node.exc.func, "id", None) == "AssertionError"
+        ]
+        assert not raised, (
+            f"{lesson} {grade_id} raises AssertionError itself (lines {raised}):"
+            " use fail(message, mistake=...) so the mistake carries its identifier"
+        )
+        called = {
+            node.func.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        }
+        assert "check_function" in called, (
+            f"{lesson} {grade_id} never calls check_function(...): call the student's code"
+            " through what it returns"
+        )
