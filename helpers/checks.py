@@ -25,6 +25,7 @@ import contextlib
 import inspect
 import io
 import numbers
+import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -52,6 +53,9 @@ _redirect_stderr = contextlib.redirect_stderr
 _catch_warnings = warnings.catch_warnings
 _simplefilter = warnings.simplefilter
 _signature = inspect.signature
+_extract_tb = traceback.extract_tb
+_FunctionType = type(lambda: None)
+_CodeType = type((lambda: None).__code__)
 
 # Sequences up to this long are shown whole in a message.
 _SHOWN_WHOLE = 30
@@ -59,7 +63,7 @@ _SHOWN_WHOLE = 30
 MISTAKE_TAG = "[mistake: {}]"
 # The identifiers the checks give by themselves, for what they diagnose without a hint.
 OWN_MISTAKES = (
-    "wrong-type", "missing-return", "not-a-number", "array-not-number", "wrong-shape",
+    "not-defined", "wrong-return-count", "wrong-type", "missing-return", "not-a-number", "array-not-number", "wrong-shape",
     "transposed", "wrong-ndim", "wrong-dtype", "unsigned-int", "bool-not-int", "float-not-int",
     "overflow", "warning", "modifies-input",
 )  # fmt: skip
@@ -82,9 +86,80 @@ def _with_hint(message: str, hint: str | None, mistake: str | None) -> str:
     return message
 
 
+class CheckFailed(AssertionError):
+    """A failed check. In Jupyter its traceback shows the line of the test cell that failed and,
+    for an error inside the student's code, that code's own frames: not the checks' insides."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for drawing an exception
+        lines = []
+        cause = self.__cause__
+        if cause is not None:
+            try:  # the student's error, drawn by IPython itself
+                from IPython import get_ipython
+
+                lines += get_ipython().InteractiveTB.structured_traceback(
+                    _type(cause), cause, cause.__traceback__
+                )
+                lines += ["", "The error above made this test fail:"]
+            except Exception:
+                lines += [f"{_type(cause).__name__}: {cause}"]
+        here = [f for f in _extract_tb(self.__traceback__) if f.filename != __file__]
+        if here:
+            lines.append(
+                f"\x1b[36mThe test stopped at line {here[-1].lineno}:\x1b[0m {here[-1].line}"
+            )
+        lines.append(f"\x1b[31mAssertionError\x1b[0m: {self}")
+        return lines
+
+
+# Student functions whose checks failed since they were last defined: name -> the function.
+_failing: dict[str, Any] = {}
+# The student function the running test cell checks (set by check_function).
+_checked: list[StudentFunction] = []
+
+
+def _uses(func: Any, name: str, depth: int = 3) -> bool:
+    """Does ``func`` call the global ``name``, directly or through the functions it calls?"""
+    code = getattr(func, "__code__", None)
+    if not _isinstance(code, _CodeType) or depth == 0:
+        return False
+    codes, names = [code], set()
+    while codes:
+        current = codes.pop()
+        names.update(current.co_names)
+        codes += [c for c in current.co_consts if _isinstance(c, _CodeType)]
+    if name in names:
+        return True
+    found = getattr(func, "__globals__", {})
+    return any(
+        _uses(found[n], name, depth - 1)
+        for n in names
+        if _isinstance(found.get(n), _FunctionType) and found[n] is not func
+    )
+
+
+def _failure(message: str) -> CheckFailed:
+    """The exception a failed check raises: it records which student function is failing, and
+    says so when the function under test calls an earlier one that fails its own checks."""
+    if _checked:
+        current = _checked[0]
+        _failing[current.name] = current.func
+        broken = [n for n in _failing if n != current.name and _uses(current.func, n)]
+        # Name the root causes: a failing function that calls another failing one may be fine.
+        roots = [n for n in broken if not any(_uses(_failing[n], m) for m in broken if m != n)]
+        if roots:
+            names = " and ".join(roots)
+            fails, them = ("fails", "it") if _len(roots) == 1 else ("fail", "them")
+            message += (
+                f"\nNote: {names} {fails} {'its' if fails == 'fails' else 'their'} own test cells above, and {current.name} uses"
+                f" {them}: fix {names} first, then run this cell again."
+            )
+    return CheckFailed(message)
+
+
 def fail(message: str, mistake: str | None = None) -> None:
     """Fail a test with ``message``; ``mistake`` is the stable identifier of the mistake it names."""
-    raise AssertionError(_with_hint(message, None, mistake))
+    raise _failure(_with_hint(message, None, mistake))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,15 +230,18 @@ class StudentFunction:
     inside it is re-raised as an ``AssertionError`` that names the call, describes its arguments
     and says what the error usually means, chained to the original error and its traceback.
     ``warnings`` holds the messages of the warnings raised by the last call, for the tests whose
-    docstring forbids them (``check_no_warnings``).
+    docstring forbids them (``check_no_warnings``). With ``returns=k``, every call checks that the
+    function returned a tuple of k values, so a test cell can unpack the result safely.
     """
 
-    def __init__(self, func: Callable[..., Any], name: str):
+    def __init__(self, func: Callable[..., Any], name: str, returns: int | None = None):
         self.func = func
         self.name = name
+        self.returns = returns
         self.warnings: list[str] = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # noqa: F841  (IPython hides this frame in tracebacks)
         stderr = _StringIO()
         with _catch_warnings(record=True) as caught, _redirect_stderr(stderr):
             _simplefilter("always")
@@ -175,7 +253,15 @@ class StudentFunction:
         self.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
         self._show_as_note(stderr.getvalue())
         if error is not None:
-            raise AssertionError(self._explain(error, args, kwargs)) from error
+            raise _failure(self._explain(error, args, kwargs)) from error
+        if self.returns is not None:
+            check_type(result, tuple, f"what {self.name}(...) returned")
+            if _len(result) != self.returns:
+                fail(
+                    f"{self.name}(...) returned {_len(result)} values, but it should return"
+                    f" {self.returns}: return them separated by commas, in the docstring's order.",
+                    "wrong-return-count",
+                )
         return result
 
     def _show_as_note(self, written: str) -> None:
@@ -203,17 +289,23 @@ class StudentFunction:
         )
 
 
-def check_function(func: Any, name: str) -> StudentFunction:
+def check_function(func: Any, name: str, returns: int | None = None) -> StudentFunction:
     """Check that ``func`` is a function the student has defined, and return it wrapped.
 
-    Test cells call the student's code through the returned ``StudentFunction``.
+    Test cells call the student's code through the returned ``StudentFunction``; ``returns`` is
+    the number of values the function returns, when it returns several.
     """
+    if _failing.get(name) is not func:
+        _failing.pop(name, None)  # redefined since it last failed: judge it afresh
+    checked = StudentFunction(func, name, returns)
+    _checked[:] = [checked]
     if func is None or not _callable(func):
-        raise AssertionError(
+        fail(
             f"`{name}` is not a function (found {_describe_type(func)}). "
-            f"Run the cell that defines `{name}` before this test cell."
+            f"Run the cell that defines `{name}` before this test cell.",
+            "not-defined",
         )
-    return StudentFunction(func, name)
+    return checked
 
 
 def check_no_warnings(
@@ -231,22 +323,29 @@ def check_no_warnings(
 # Type, shape, dtype
 
 
+def _a(word: str) -> str:
+    """'an int', 'an ndarray' (read "en-dee-array"), 'a float'."""
+    return f"an {word}" if word[0] in "aeiou" or word.startswith("nd") else f"a {word}"
+
+
 def check_type(value: Any, expected: type | tuple[type, ...], name: str = "result") -> None:
     """Check the exact type of ``value`` (``bool`` is not accepted where ``int`` is expected)."""
     allowed = expected if _isinstance(expected, tuple) else (expected,)
     if _type(value) in allowed:
         return
-    wanted = " or ".join(t.__name__ for t in allowed)
+    wanted = " or ".join(_a(t.__name__) for t in allowed)
     hint, mistake = "", "wrong-type"
-    if _ndarray in allowed and _isinstance(value, list | tuple):
-        hint = " Wrap it with np.array(...), or use NumPy operations that return arrays."
-    elif _isinstance(value, _ndarray) and _ndarray not in allowed:
-        hint = (
-            f" A NumPy array was returned; convert a single value with {allowed[0].__name__}(...)."
-        )
-    elif value is None:
+    if value is None:
         hint, mistake = " Did you forget a `return` statement?", "missing-return"
-    fail(f"{name} should be a {wanted}, got {_describe_type(value)}.{hint}", mistake)
+    elif tuple in allowed:
+        hint = " Return several values separated by commas (return a, b): that makes a tuple."
+    elif _ndarray in allowed and _isinstance(value, list | tuple):
+        hint = " Wrap it with np.array(...), or use NumPy operations that return arrays."
+    elif list in allowed and _isinstance(value, _ndarray):
+        hint = " Build a Python list (start from [] and .append(...)), or convert with .tolist()."
+    elif _isinstance(value, _ndarray) and value.size == 1:
+        hint = f" A NumPy array of one value was returned; take the value with {allowed[0].__name__}(...)."
+    fail(f"{name} should be {wanted}, got {_describe_type(value)}.{hint}", mistake)
 
 
 def check_number(value: Any, name: str = "result") -> float:
@@ -276,7 +375,7 @@ def check_shape(
         return
     message = f"{name} should have shape {tuple(expected)}, got {shape}."
     if hint:
-        raise AssertionError(_with_hint(message, hint, mistake or "wrong-shape"))
+        raise _failure(_with_hint(message, hint, mistake or "wrong-shape"))
     if _len(shape) == _len(expected) and shape == tuple(reversed(expected)):
         fail(message + " The axes are swapped: did you transpose something?", "transposed")
     if _len(shape) != _len(expected):
@@ -383,7 +482,7 @@ def check_close(
     )
     if found:
         hint, mistake = found
-    raise AssertionError(_with_hint(message, hint, mistake))
+    raise _failure(_with_hint(message, hint, mistake))
 
 
 def check_equal(
@@ -425,7 +524,7 @@ def check_equal(
     else:
         wrong = actual_values != expected_values
         message = _first_difference(wrong, actual_values, expected_values, name)
-    raise AssertionError(_with_hint(message, hint, mistake))
+    raise _failure(_with_hint(message, hint, mistake))
 
 
 def check_unchanged(before: Any, after: Any, name: str) -> None:
@@ -452,13 +551,14 @@ def raises(
     except exception as error:  # noqa: B902 - the caller names the exception class
         return str(error)
     except Exception as error:  # the wrong kind of error
-        raise AssertionError(
+        raise _failure(
             f"Expected {exception.__name__}, but {_type(error).__name__} was raised: {error}"
         ) from None
-    raise AssertionError(f"Expected {exception.__name__} to be raised, but nothing was raised.")
+    raise _failure(f"Expected {exception.__name__} to be raised, but nothing was raised.")
 
 
 __all__ = [
+    "CheckFailed",
     "MISTAKE_TAG",
     "OWN_MISTAKES",
     "StudentFunction",

@@ -36,7 +36,9 @@ stamp=.venv/.course-requirements
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "Installing the course environment (first run takes a few minutes) ..."
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -r requirements.txt
+  # PYTHONWARNINGS: setuptools warns at length about the editable install of helpers, which is
+  # intended (the course's own package, changed in place); students need not read it.
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install --quiet -r requirements.txt
   echo "$wanted" > "$stamp"
 fi
 

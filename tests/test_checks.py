@@ -19,7 +19,13 @@ def test_check_type_is_exact_and_explains():
     assert "Did you forget a `return`" in message(checks.check_type, None, np.ndarray)
     assert "np.array" in message(checks.check_type, [1, 2], np.ndarray, "predict(X)")
     assert "bool" in message(checks.check_type, True, int)  # bool is not an int here
-    assert "int or float" in message(checks.check_type, "3", (int, float))
+    assert "should be an int or a float" in message(checks.check_type, "3", (int, float))
+    assert "should be an ndarray" in message(checks.check_type, 3, np.ndarray)
+    # The hint fits what was returned and what was wanted.
+    assert "return a, b" in message(checks.check_type, [1, 2], tuple)
+    assert "return a, b" in message(checks.check_type, np.zeros(2), tuple)
+    assert ".tolist()" in message(checks.check_type, np.zeros(3), list)
+    assert "float(...)" in message(checks.check_type, np.zeros(1), float)
 
 
 def test_check_number_rejects_bools_arrays_and_none():
@@ -201,6 +207,66 @@ def test_own_mistakes_lists_every_identifier_the_checks_give_by_themselves():
         message(checks.check_finite, [np.inf]),
         message(checks.check_no_warnings, noisy, "f()"),
         message(checks.check_unchanged, [1], [2], "x"),
+        message(checks.check_function, None, "f"),
+        message(checks.check_function(lambda: (1, 2), "f", returns=3)),
     ]
     tags = {re.search(r"\[mistake: ([a-z-]+)\]$", text).group(1) for text in diagnosed}
     assert tags == set(checks.OWN_MISTAKES)
+
+
+def test_a_function_that_returns_several_values_is_checked_on_every_call():
+    update = checks.check_function(lambda w, b: (w, b), "perceptron_update", returns=2)
+    assert update(1, 2) == (1, 2)
+    none = checks.check_function(lambda w, b: None, "perceptron_update", returns=2)
+    assert "Did you forget a `return`" in message(none, 1, 2)
+    three = checks.check_function(lambda w, b: (w, b, 0), "perceptron_update", returns=2)
+    assert "returned 3 values, but it should return 2" in message(three, 1, 2)
+
+
+def test_a_failure_says_when_an_earlier_function_it_calls_is_failing():
+    namespace = {}
+    exec(
+        "def predict(x):\n    return x >= 0\n"
+        "def train(x):\n    return helper(x)\n"
+        "def helper(x):\n    return predict(x)\n"
+        "def alone(x):\n    return x\n",
+        namespace,
+    )
+    checks.check_function(namespace["predict"], "predict")
+    message(checks.check_equal, 1, 0, "predict(0)")  # predict fails its own check
+    checks.check_function(namespace["train"], "train")
+    text = message(checks.check_equal, 1, 0, "train(0)")
+    assert "predict fails its own test cells above, and train uses it: fix predict first" in text
+    checks.check_function(namespace["alone"], "alone")  # does not call predict: no note
+    assert "Note" not in message(checks.check_equal, 1, 0, "alone(0)")
+    exec("def predict(x):\n    return x > 0\n", namespace)  # fixed and run again: judged afresh
+    checks.check_function(namespace["predict"], "predict")
+    checks.check_function(namespace["train"], "train")
+    assert "Note" not in message(checks.check_equal, 1, 0, "train(0)")
+
+
+@pytest.mark.slow
+def test_in_jupyter_a_failed_check_shows_the_test_line_and_the_message_not_the_checks_code(
+    tmp_path,
+):
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        "import numpy as np\nfrom helpers.checks import check_equal, check_function",
+        "check_equal([0, 1], [0, 0], 'predictions', hint='Is the bias added?', mistake='no-bias')",
+        "def predict(X, w):\n    return X @ w\ncheck_function(predict, 'predict')(np.ones((1, 2)), np.ones(1))",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(
+        notebook, timeout=60, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    strip = __import__("re").compile(r"\x1b\[[0-9;]*m")
+    shown = [strip.sub("", "\n".join(c.outputs[0]["traceback"])) for c in notebook.cells[1:]]
+    assert "checks.py" not in shown[0], shown[0]
+    assert "The test stopped at line 1:" in shown[0]
+    assert shown[0].endswith("Is the bias added? [mistake: no-bias]")
+    # The student's own frames stay, then what the error means.
+    assert "return X @ w" in shown[1] and "raised ValueError" in shown[1]
+    assert shown[1].index("return X @ w") < shown[1].index("The error above made this test fail")
+    assert "checks.py" not in shown[1], shown[1]

@@ -61,3 +61,22 @@ def test_test_cells_fail_through_the_checks_and_call_student_code_through_check_
             f"{lesson} {grade_id} never calls check_function(...): call the student's code"
             " through what it returns"
         )
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_lesson_and_the_study_plan_give_the_same_time(lesson):
+    import re
+
+    notebook = nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
+    stated = re.search(r"\*\*Estimated time:\*\* about (\d+) hours?", notebook.cells[0].source)
+    assert stated, f"{lesson}: the first cell states no 'Estimated time: about N hours'"
+    plan = nbformat.read(REPO / "notebooks" / "00_getting_started.ipynb", as_version=4)
+    number = int(lesson.split("_")[0])
+    rows = [
+        re.search(rf"^\| {number} \| [^|]+ \| ~(\d+) h \|", cell.source, re.M)
+        for cell in plan.cells
+    ]
+    planned = next(row for row in rows if row)
+    assert planned.group(1) == stated.group(1), (
+        f"{lesson} says about {stated.group(1)} hours, the study plan ~{planned.group(1)} h"
+    )

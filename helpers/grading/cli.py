@@ -21,6 +21,7 @@ from helpers.grading.gradebook import verify
 from helpers.grading.parallel import grade_in_parallel
 from helpers.grading.sandbox import verify_sandbox
 from helpers.grading.submissions import problems_with_submission
+from helpers.workspace import WORK_FOLDER, student_work_in
 
 
 @dataclass
@@ -54,6 +55,11 @@ def _run_nbgrader(course: Course, args: list[str], timeout: float) -> tuple[int,
 def release(course: Course, assignments: list[str]) -> int:
     failures = 0
     for assignment in assignments or course.assignments():
+        kept = _student_work(course, assignment)
+        if kept:
+            print(f"{assignment:<28} NOT released: {kept}")
+            failures += 1
+            continue
         code, log = _run_nbgrader(
             course, ["generate_assignment", assignment, "--force"], timeout=600
         )
@@ -63,6 +69,20 @@ def release(course: Course, assignments: list[str]) -> int:
             failures += 1
             print(log)
     return 1 if failures else 0
+
+
+def _student_work(course: Course, assignment: str) -> str | None:
+    """Why regenerating release/<assignment>/ would destroy a student's work, if it would."""
+    for notebook in sorted((course.release_dir / assignment).glob("*.ipynb")):
+        why = student_work_in(notebook)
+        if why:
+            where = notebook.relative_to(course.root)
+            return (
+                f"{where} holds a student's work ({why}), which regenerating would overwrite."
+                f" Move it to {WORK_FOLDER}/{assignment}/ (where students work), or restore the"
+                f" generated file with `git checkout {where}`, then run this again."
+            )
+    return None
 
 
 def autograde(course: Course, assignments: list[str], timeout: float, workers: int) -> int:
