@@ -63,7 +63,7 @@ _SHOWN_WHOLE = 30
 MISTAKE_TAG = "[mistake: {}]"
 # The identifiers the checks give by themselves, for what they diagnose without a hint.
 OWN_MISTAKES = (
-    "not-defined", "wrong-return-count", "wrong-type", "missing-return", "not-a-number", "array-not-number", "wrong-shape",
+    "not-defined", "changed-signature", "wrong-return-count", "wrong-type", "missing-return", "not-a-number", "array-not-number", "wrong-shape",
     "transposed", "wrong-ndim", "wrong-dtype", "unsigned-int", "bool-not-int", "float-not-int",
     "overflow", "warning", "modifies-input",
 )  # fmt: skip
@@ -239,6 +239,7 @@ class StudentFunction:
         self.name = name
         self.returns = returns
         self.warnings: list[str] = []
+        self._noted = False  # the stderr note is shown once per test cell, not once per call
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True  # noqa: F841  (IPython hides this frame in tracebacks)
@@ -269,12 +270,14 @@ class StudentFunction:
         # A progress bar redraws its line with carriage returns: keep what it drew last.
         lines += [line.rsplit("\r", 1)[-1] for line in written.split("\n")]
         lines = [line for line in lines if line.strip()]
-        if not lines:
+        if not lines or self._noted:
             return
+        self._noted = True
         shown = lines[:8] + ([f"... ({_len(lines) - 8} more lines)"] if _len(lines) > 8 else [])
         _print(
-            f"Note: {self.name} wrote this to stderr (a progress bar or a warning costs no"
-            " points):\n    " + "\n    ".join(line[:200] for line in shown)
+            f"Note: {self.name} (or a function it calls) wrote this to stderr; a progress bar or"
+            " a warning costs no points. Later calls in this cell are not shown:\n    "
+            + "\n    ".join(line[:200] for line in shown)
         )
 
     def _explain(self, error: BaseException, args: tuple, kwargs: dict) -> str:
@@ -289,11 +292,25 @@ class StudentFunction:
         )
 
 
-def check_function(func: Any, name: str, returns: int | None = None) -> StudentFunction:
+def _parameters(func: Any) -> str | None:
+    """'(X, y, lr=0.1, epochs=20)': names, order and defaults, without annotations."""
+    try:
+        parameters = _signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    shown = [p.name if p.default is p.empty else f"{p.name}={p.default!r}" for p in parameters]
+    return "(" + ", ".join(shown) + ")"
+
+
+def check_function(
+    func: Any, name: str, returns: int | None = None, signature: str | None = None
+) -> StudentFunction:
     """Check that ``func`` is a function the student has defined, and return it wrapped.
 
     Test cells call the student's code through the returned ``StudentFunction``; ``returns`` is
-    the number of values the function returns, when it returns several.
+    the number of values the function returns, when it returns several. ``signature`` is the
+    parameter list the exercise gives, such as ``"(X, y, lr=0.1, epochs=20)"``: names, order and
+    defaults must match, since later lessons call the function by them.
     """
     if _failing.get(name) is not func:
         _failing.pop(name, None)  # redefined since it last failed: judge it afresh
@@ -304,6 +321,14 @@ def check_function(func: Any, name: str, returns: int | None = None) -> StudentF
             f"`{name}` is not a function (found {_describe_type(func)}). "
             f"Run the cell that defines `{name}` before this test cell.",
             "not-defined",
+        )
+    found = _parameters(func)
+    if signature is not None and found is not None and found != signature:
+        fail(
+            f"{name} should be defined as {name}{signature}, but its parameters are {found}."
+            " Keep the names, the order and the default values the exercise gives: the tests"
+            " and later lessons call it with them.",
+            "changed-signature",
         )
     return checked
 

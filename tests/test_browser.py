@@ -336,3 +336,47 @@ def test_release_validates_as_a_student_sees_it(browser, lab, lesson):
         assert VALIDATE_SUCCESS in report, report[:2000]
     finally:
         page.close()
+
+
+RUN_CELLS = """(indices) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const ran = [];
+    for (const index of indices) {
+        panel.content.activeCellIndex = index;
+        ran.push(window.jupyterapp.commands.execute('notebook:run-cell'));
+    }
+    return Promise.all(ran).then(() => true);
+}"""
+
+
+@pytest.mark.parametrize("lesson", lessons())
+def test_check_my_work_sums_up_the_saved_notebook_on_one_screen(browser, lab, lesson):
+    """A student with one mistake clicks "Check my work": one line per exercise, the first
+    message of what failed, and the total of the visible tests."""
+    wrong = sorted((REPO / "tests" / "fixtures" / lesson).glob("*/wrong_greater_equal.py"))
+    assert wrong, f"{lesson}: no wrong_greater_equal fixture to check with"
+    scratch = lab["root"] / "student" / lesson / "mistake"
+    scratch.mkdir(parents=True)
+    exercise = wrong[0].parent.name
+    nbformat.write(
+        solved_release(lesson, {exercise: wrong[0].read_text()}), scratch / f"{lesson}.ipynb"
+    )
+    page = open_notebook(browser, lab, f"student/{lesson}/mistake/{lesson}.ipynb")
+    try:
+        cells = page.evaluate(NOTEBOOK_CELLS)
+        ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells]
+        assert "check_my_work" in ids, f"release/{lesson} has no check_my_work cell"
+        page.evaluate(RUN_CELLS, [ids.index("setup"), ids.index("check_my_work")])
+        page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+        page.get_by_role("button", name="Check my work").click()
+        table = page.locator("table.nnfs-check-my-work")
+        table.wait_for(timeout=RUN_ALL_TIMEOUT_MS)
+        table.scroll_into_view_if_needed()
+        page.screenshot(path=shot_name(f"release/{lesson}", "check-my-work"))
+        text = table.inner_text()
+        rows = [line for line in text.splitlines() if exercise in line]
+        assert rows and "not yet" in rows[0], text
+        assert "[mistake: greater-equal]" in text and "Total (visible tests)" in text, text
+        assert len(text) < 4000, f"the summary is {len(text)} characters long"
+    finally:
+        page.close()

@@ -148,7 +148,7 @@ def test_student_function_turns_stderr_and_warnings_into_a_note(capsys):
     assert call(3) == 6
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "Note: train wrote this to stderr" in captured.out
+    assert "Note: train (or a function it calls) wrote this to stderr" in captured.out
     assert "100%" in captured.out and "50%" not in captured.out  # what the bar drew last
     assert "UserWarning: did not converge" in captured.out
     assert call.warnings == ["UserWarning: did not converge"]
@@ -208,6 +208,7 @@ def test_own_mistakes_lists_every_identifier_the_checks_give_by_themselves():
         message(checks.check_no_warnings, noisy, "f()"),
         message(checks.check_unchanged, [1], [2], "x"),
         message(checks.check_function, None, "f"),
+        message(checks.check_function, lambda x, lr=1: x, "f", signature="(x, lr=0.1)"),
         message(checks.check_function(lambda: (1, 2), "f", returns=3)),
     ]
     tags = {re.search(r"\[mistake: ([a-z-]+)\]$", text).group(1) for text in diagnosed}
@@ -270,3 +271,29 @@ def test_in_jupyter_a_failed_check_shows_the_test_line_and_the_message_not_the_c
     assert "return X @ w" in shown[1] and "raised ValueError" in shown[1]
     assert shown[1].index("return X @ w") < shown[1].index("The error above made this test fail")
     assert "checks.py" not in shown[1], shown[1]
+
+
+def test_the_signature_keeps_the_exercise_names_order_and_defaults(capsys):
+    def train(X, y, lr: float = 0.1, epochs=20):
+        return X
+
+    checks.check_function(train, "train", signature="(X, y, lr=0.1, epochs=20)")
+    renamed = message(
+        checks.check_function, lambda X, labels, lr=0.1, epochs=20: X, "train",
+        signature="(X, y, lr=0.1, epochs=20)",
+    )  # fmt: skip
+    assert "should be defined as train(X, y, lr=0.1, epochs=20)" in renamed
+    assert "(X, labels, lr=0.1, epochs=20)" in renamed
+    assert "[mistake: changed-signature]" in message(
+        checks.check_function, lambda X, y, lr=1.0, epochs=100: X, "train",
+        signature="(X, y, lr=0.1, epochs=20)",
+    )  # fmt: skip
+
+
+def test_the_stderr_note_is_shown_once_per_test_cell(capsys):
+    import sys
+
+    noisy = checks.check_function(lambda: print("step", file=sys.stderr), "f")
+    noisy()
+    noisy()
+    assert capsys.readouterr().out.count("Note:") == 1

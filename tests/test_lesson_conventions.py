@@ -61,6 +61,30 @@ def test_test_cells_fail_through_the_checks_and_call_student_code_through_check_
             f"{lesson} {grade_id} never calls check_function(...): call the student's code"
             " through what it returns"
         )
+        unsigned = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "check_function"
+            and "signature" not in {k.arg for k in node.keywords}
+        ]
+        assert not unsigned, (
+            f"{lesson} {grade_id} calls check_function without signature=... (lines {unsigned}):"
+            " the exercise's parameter names, order and defaults are part of the course API"
+        )
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_lesson_ends_with_a_check_my_work_button_the_grader_skips(lesson):
+    notebook = nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
+    cell = cells.get("check_my_work")
+    assert cell is not None, f"{lesson}: no locked cell with grade_id check_my_work"
+    assert cell.metadata["nbgrader"].get("locked") and "illustration" in cell.metadata.get(
+        "tags", []
+    )
+    assert "if not grading_in_progress():" in cell.source
+    assert f'check_my_work_button("{lesson}.ipynb")' in cell.source
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

@@ -1,0 +1,223 @@
+"""Check my work: the saved notebook run as the grader runs it, summed up on one screen.
+
+Validate (nbgrader's button) shows every failing test cell with its whole source; this shows, per
+exercise, the points earned by the visible tests and the first message of what failed. It runs
+the *saved* file in a fresh kernel, with ``NBGRADER_EXECUTION`` set as nbgrader does (widgets and
+long work are skipped), and warns when the saved file is not what the student last ran.
+
+In a lesson, the last cell shows a button (``check_my_work_button``); in a terminal:
+
+    python -m helpers.self_check my_work/01_perceptron/01_perceptron.ipynb
+
+Never runs while nbgrader grades: the button cell is skipped then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+# A test cell fails, for nbgrader, on an error or on anything written to stderr.
+STDERR = "stderr"
+
+
+@dataclass
+class Exercise:
+    number: int
+    name: str
+    points: float = 0.0
+    earned: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.earned == self.points
+
+
+def _first_message(outputs: list[dict]) -> str:
+    for output in outputs:
+        if output.get("output_type") == "error":
+            text = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
+            return text.replace("CheckFailed: ", "", 1).split("\nThe test called it with")[0]
+        if output.get("output_type") == "stream" and output.get("name") == STDERR:
+            return "wrote to stderr (the grader counts that as a failure): " + output["text"][:200]
+    return ""
+
+
+def summarize(executed: nbformat.NotebookNode) -> list[Exercise]:
+    """Per exercise (a solution cell and its test cells test_<id>_*): points and first failures."""
+    exercises: dict[str, Exercise] = {}
+    for cell in executed.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id") and cell.cell_type == "code":
+            exercises[meta["grade_id"]] = Exercise(len(exercises) + 1, meta["grade_id"])
+    for cell in executed.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade") or meta.get("solution") or cell.cell_type != "code":
+            continue
+        owner = next(
+            (
+                e
+                for e in exercises.values()
+                if meta.get("grade_id", "").startswith(f"test_{e.name}_")
+            ),
+            None,
+        )
+        if owner is None:
+            continue
+        points = float(meta.get("points", 0))
+        owner.points += points
+        message = _first_message(cell.get("outputs", []))
+        if message:
+            owner.failures.append(message)
+        else:
+            owner.earned += points
+    return list(exercises.values())
+
+
+def run_saved(path: Path, timeout: int = 300) -> nbformat.NotebookNode:
+    """Execute the saved notebook at ``path`` in a fresh kernel, as nbgrader validate does."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    before = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = "validate"  # the kernel inherits it: widgets skipped
+    try:
+        NotebookClient(
+            notebook,
+            timeout=timeout,
+            allow_errors=True,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+    finally:
+        if before is None:
+            os.environ.pop("NBGRADER_EXECUTION", None)
+        else:
+            os.environ["NBGRADER_EXECUTION"] = before
+    return notebook
+
+
+def unsaved_changes(path: Path, executed_inputs: list[str]) -> list[str]:
+    """Exercises whose saved code differs from the code the student last ran in this kernel.
+
+    ``executed_inputs`` are the kernel's inputs in order (IPython's ``In``). For each answer cell
+    of the saved file, the last input that defines the same function is what the kernel knows.
+    """
+    saved = nbformat.read(path, as_version=4)
+    stale = []
+    for cell in saved.cells:
+        name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if not cell.get("metadata", {}).get("nbgrader", {}).get("solution") or not name:
+            continue
+        ran = [code for code in executed_inputs if f"def {name}(" in code]
+        if ran and ran[-1].strip() != cell.source.strip():
+            stale.append(name)
+    return stale
+
+
+def as_text(exercises: list[Exercise], width: int = 100) -> str:
+    lines = [f"{'Exercise':<32}{'Points':>9}   Result"]
+    for e in exercises:
+        title = f"{e.number}. {e.name}"
+        result = "passed" if e.passed else "NOT passed"
+        lines.append(f"{title:<32}{e.earned:>4g} / {e.points:<3g}  {result}")
+        for message in e.failures[:1]:
+            lines += textwrap.wrap(
+                message, width, initial_indent="      ", subsequent_indent="      "
+            )
+    earned, points = sum(e.earned for e in exercises), sum(e.points for e in exercises)
+    lines.append(f"{'Total (visible tests)':<32}{earned:>4g} / {points:<3g}")
+    return "\n".join(lines)
+
+
+def as_html(exercises: list[Exercise]) -> str:
+    rows = []
+    for e in exercises:
+        mark = "&#10004; passed" if e.passed else "&#10008; not yet"
+        colour = "#2e7d32" if e.passed else "#c62828"
+        message = html.escape(e.failures[0]) if e.failures else ""
+        rows.append(
+            f"<tr><td style='text-align:left;white-space:nowrap'>{e.number}. <code>{e.name}</code></td>"
+            f"<td style='text-align:right'>{e.earned:g} / {e.points:g}</td>"
+            f"<td style='color:{colour};white-space:nowrap'>{mark}</td>"
+            f"<td style='white-space:pre-wrap;text-align:left'>{message}</td></tr>"
+        )
+    earned, points = sum(e.earned for e in exercises), sum(e.points for e in exercises)
+    return (
+        "<table class='nnfs-check-my-work'><tr><th style='text-align:left'>Exercise</th><th>Points</th><th>Result</th>"
+        "<th style='text-align:left'>First thing to fix</th></tr>"
+        + "".join(rows)
+        + f"<tr><th>Total (visible tests)</th><th style='text-align:right'>{earned:g} / {points:g}"
+        "</th><th></th><th></th></tr></table>"
+    )
+
+
+def notebook_path(notebook_name: str) -> Path:
+    """The notebook this kernel runs for: JupyterLab tells its kernels (JPY_SESSION_NAME); outside
+    JupyterLab, ``notebook_name`` in the kernel's folder."""
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if session.endswith(".ipynb") and Path(session).is_file():
+        return Path(session)
+    return Path.cwd() / notebook_name
+
+
+def check_my_work_button(notebook_name: str):
+    """A button that checks the saved notebook (``notebook_name`` if JupyterLab does not say)."""
+    import ipywidgets as widgets
+    from IPython import get_ipython
+    from IPython.display import HTML, display
+
+    button = widgets.Button(description="Check my work", icon="check", button_style="primary")
+    output = widgets.Output()
+
+    def on_click(_):
+        output.clear_output()
+        path = notebook_path(notebook_name)
+        with output:
+            if not path.is_file():
+                print(f"{path.name} is not in {path.parent}: save the lesson under its own name.")
+                return
+            shell = get_ipython()
+            stale = unsaved_changes(path, list(shell.user_ns.get("In", []))) if shell else []
+            if stale:
+                print(
+                    f"Careful: the saved file differs from what you last ran for {', '.join(stale)}."
+                    " This check (like the grader) reads the saved file: save it (Ctrl+S) first."
+                )
+            started = time.monotonic()
+            print(f"Running the saved {path.name} in a fresh kernel, as the grader does ...")
+            exercises = summarize(run_saved(path))
+            output.clear_output(wait=True)
+            if stale:
+                print(f"Careful: you have run code that is not saved ({', '.join(stale)}).")
+            print(f"The saved file, run in a fresh kernel in {time.monotonic() - started:.0f} s:")
+            display(HTML(as_html(exercises)))
+
+    button.on_click(on_click)
+    return widgets.VBox([button, output])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.self_check",
+        description="Run a saved lesson as the grader does and sum up its visible tests.",
+    )
+    parser.add_argument("notebook", type=Path)
+    args = parser.parse_args(argv)
+    if not args.notebook.is_file():
+        parser.error(f"{args.notebook} is not a file: give the path of a lesson notebook")
+    exercises = summarize(run_saved(args.notebook.resolve()))
+    print(as_text(exercises))
+    return 0 if all(e.passed for e in exercises) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Check my work: the saved lesson run as the grader runs it, summed up by exercise."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbgrader_course import FIXTURES, REPO, lessons, notebook_path, solution_cells, solved_release
+
+from helpers.self_check import as_text, run_saved, summarize, unsaved_changes
+
+pytestmark = pytest.mark.slow
+LESSON = lessons()[0]
+
+
+def saved(tmp_path, notebook) -> object:
+    path = tmp_path / f"{LESSON}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_solved_lesson_passes_every_exercise_with_full_points(tmp_path):
+    exercises = summarize(run_saved(saved(tmp_path, solved_release(LESSON))))
+    source = nbformat.read(notebook_path(REPO, "source", LESSON), as_version=4)
+    assert [e.name for e in exercises] == list(solution_cells(source))
+    assert all(e.passed and e.points > 0 and not e.failures for e in exercises)
+    assert "NOT passed" not in as_text(exercises)
+
+
+def test_a_mistake_shows_its_exercise_points_and_first_message_on_one_screen(tmp_path):
+    wrong = (FIXTURES / LESSON / "perceptron_predict" / "wrong_greater_equal.py").read_text()
+    path = saved(tmp_path, solved_release(LESSON, {"perceptron_predict": wrong}))
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.self_check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    table = done.stdout
+    first = next(line for line in table.splitlines() if line.startswith("1. perceptron_predict"))
+    assert "NOT passed" in first
+    words = " ".join(table.split())  # messages are wrapped to the width of a terminal
+    assert "Did you use >= instead of >?" in words and "[mistake: greater-equal]" in words
+    assert "Total (visible tests)" in table
+    assert len(table) < 3000 and max(len(line) for line in table.splitlines()) <= 100
+
+
+def test_the_untouched_release_scores_zero(tmp_path):
+    untouched = nbformat.read(notebook_path(REPO, "release", LESSON), as_version=4)
+    exercises = summarize(run_saved(saved(tmp_path, untouched)))
+    assert all(e.earned == 0 and "NotImplementedError" in e.failures[0] for e in exercises)
+
+
+def test_unsaved_work_is_noticed(tmp_path):
+    path = saved(tmp_path, solved_release(LESSON))
+    answers = solution_cells(nbformat.read(path, as_version=4))
+    name, code = next(iter(answers.items()))
+    assert unsaved_changes(path, ["import numpy as np", code]) == []
+    edited = code.replace("return", "return  ")
+    assert unsaved_changes(path, [code, edited]) == [name]
+    assert unsaved_changes(path, [edited, code]) == []  # the last run is what counts
