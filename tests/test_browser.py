@@ -380,3 +380,57 @@ def test_check_my_work_sums_up_the_saved_notebook_on_one_screen(browser, lab, le
         assert len(text) < 4000, f"the summary is {len(text)} characters long"
     finally:
         page.close()
+
+
+@pytest.fixture(scope="module")
+def feedback_page(tmp_path_factory):
+    """The feedback an instructor hands back for a submission with one mistake."""
+    from nbgrader_course import Course
+
+    lesson = lessons()[0]
+    course = Course.copy_of_repo(tmp_path_factory.mktemp("feedback-course"), cell_timeout=30)
+    wrong = sorted((REPO / "tests" / "fixtures" / lesson).glob("*/wrong_greater_equal.py"))[0]
+    course.submit("student", lesson, solved_release(lesson, {wrong.parent.name: wrong.read_text()}))
+    for command in ("autograde", "feedback"):
+        done = course.run(command, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return course.root / "feedback" / "student" / lesson / f"{lesson}.html"
+
+
+def test_feedback_reads_well_offline(browser, feedback_page):
+    """Opened with the network cut: math drawn, messages wrapped, exercises named."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, offline=True)
+    requests = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    try:
+        page.goto(feedback_page.as_uri())
+        page.wait_for_load_state("load")
+        page.screenshot(path=shot_name("feedback", "top"), full_page=False)
+        assert [url for url in requests if not url.startswith("file:")] == []
+
+        formulas = page.locator("math")
+        assert formulas.count() > 20, "the lesson's math is not MathML"
+        box = page.locator(".text_cell_render math").first.bounding_box()
+        assert box and box["height"] > 5 and box["width"] > 5, f"math drawn as nothing: {box}"
+        prose = " ".join(page.locator(".text_cell_render").all_inner_texts())
+        assert "\\mathbf" not in prose and "$" not in prose, "raw LaTeX left in the text"
+        page.locator("math[display=block]").first.scroll_into_view_if_needed()
+        page.screenshot(path=shot_name("feedback", "math"))
+
+        toc = page.locator("#toc").inner_text()
+        assert "Test cell" not in toc and "Exercise 1, perceptron_predict: boundary" in toc, toc
+
+        errors = page.locator(".output_error pre, .output_area pre")
+        assert errors.count() > 0
+        overflowing = page.evaluate(
+            """() => [...document.querySelectorAll('pre')]
+                .filter(p => p.scrollWidth > p.clientWidth + 2).length"""
+        )
+        assert overflowing == 0, f"{overflowing} preformatted block(s) run off the page"
+        message = page.get_by_text("Did you use >= instead of >?").first
+        message.scroll_into_view_if_needed()
+        page.screenshot(path=shot_name("feedback", "message"))
+        assert message.is_visible()
+    finally:
+        context.close()

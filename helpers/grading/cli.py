@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.grading.course import Course
+from helpers.grading.feedback_page import rewrite_feedback
 from helpers.grading.gradebook import verify
 from helpers.grading.parallel import grade_in_parallel
 from helpers.grading.sandbox import verify_sandbox
@@ -176,6 +177,8 @@ def feedback(course: Course, assignments: list[str]) -> int:
                     outcomes.append(Outcome(student, assignment, False, log.strip()[-500:]))
                     continue
             page = course.feedback_dir / student / assignment
+            if page.is_dir():
+                rewrite_feedback(page, course.exercises(assignment))
             outcomes.append(Outcome(student, assignment, page.is_dir(), str(page)))
     _print_outcomes("Feedback", outcomes)
     return 0 if all(o.ok for o in outcomes) else 1

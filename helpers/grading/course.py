@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,19 @@ class Course:
             for folder in self.source_dir.iterdir()
             if folder.is_dir() and any(folder.glob("*.ipynb"))
         )
+
+    def exercises(self, assignment: str) -> list[str]:
+        """The grade_ids of the assignment's answer cells, in notebook order."""
+        notebook = self.source_dir / assignment / f"{assignment}.ipynb"
+        if not notebook.is_file():
+            return []
+        cells = json.loads(notebook.read_text()).get("cells", [])
+        return [
+            meta["grade_id"]
+            for cell in cells
+            if (meta := cell.get("metadata", {}).get("nbgrader", {})).get("solution")
+            and meta.get("grade_id")
+        ]
 
     def submissions(self) -> Iterator[tuple[str, str]]:
         """(student, assignment) for every folder submitted/<student>/<assignment>/."""
