@@ -216,3 +216,28 @@ def test_rejects_an_unknown_gate_and_bad_epochs(model):
         perceptron_trainer_widget(model.train, model.predict, gates=("AND", "XNOR"))
     with pytest.raises(ValueError, match="between 1 and max_epochs"):
         perceptron_trainer_widget(model.train, model.predict, epochs=0)
+
+
+def test_the_xor_answer_describes_what_the_widget_shows():
+    """Lesson 1's answer to the XOR question states what the trainer widget really draws."""
+    import nbformat
+    from nbgrader_course import REPO, notebook_path, solution_cells
+
+    from helpers.data import logic_gate
+
+    source = nbformat.read(notebook_path(REPO, "source", "01_perceptron"), as_version=4)
+    namespace = {"np": np}
+    for code in solution_cells(source).values():
+        exec(code, namespace)
+    train, accuracy = namespace["train_perceptron"], namespace["accuracy"]
+    predict = namespace["perceptron_predict"]
+    X, y = logic_gate("XOR")
+    ends = [train(X, y, lr=1.0, epochs=k)[:2] for k in range(2, 9)]
+    assert all(np.array_equal(w, [-1.0, 0.0]) and b == 1.0 for w, b in ends)  # the line stays
+    w, b, errors = train(X, y, lr=1.0, epochs=8)
+    assert errors[2:] == [4] * 6 and accuracy(y, predict(X, w, b)) == 0.5
+    answer = next(c.source for c in source.cells if "4. The mistakes never reach 0" in c.source)
+    answer = " ".join(answer.split())
+    claims = ("**every** epoch counts 4 mistakes", "(accuracy 0.5)", "**the line stops moving**")
+    for claim in (*claims, "$\\mathbf{w} = (-1, 0)$, $b = 1$"):
+        assert claim in answer, claim

@@ -75,13 +75,25 @@ class Course:
         return self.autograded_dir / student / f"{assignment}.log"
 
     def known_assignments(self) -> set[str]:
-        """Assignments the gradebook has the source cells of (recorded by generate_assignment)."""
+        """Assignments the gradebook has the source cells of (recorded by generate_assignment).
+
+        An assignment added with ``nbgrader db assignment add`` (to set a due date) before it was
+        generated has no notebooks yet, and is not known in this sense.
+        """
         from nbgrader.api import Gradebook
 
         if not (self.root / "gradebook.db").is_file():
             return set()
         with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
-            return {assignment.name for assignment in gradebook.assignments}
+            return {a.name for a in gradebook.assignments if a.notebooks}
+
+    def config(self):
+        """The course's nbgrader configuration, as nbgrader itself loads it."""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        config.CourseDirectory.root = str(self.root)
+        return config
 
     def score(self, student: str, assignment: str) -> tuple[float, float]:
         from nbgrader.api import Gradebook

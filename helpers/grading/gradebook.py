@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import SaveAutoGrades
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
 from helpers.grading.course import Course
 
@@ -31,10 +31,10 @@ def create_students(course: Course, students: list[str]) -> None:
             gradebook.update_or_create_student(student)
 
 
-def record_graded(course: Course, student: str, assignment: str, graded: Path, log: str):
-    """Copy one graded submission into autograded/ and record its scores."""
-    from helpers.grading.parallel import Result
-
+def record_graded(course: Course, student: str, assignment: str, graded: Path) -> str:
+    """Copy one graded submission into autograded/, record its scores and late penalty (as
+    nbgrader's own autograde does, with the course's late-submission plugin); return its score.
+    """
     target = course.autograded_dir / student / assignment
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(graded, target)
@@ -48,6 +48,7 @@ def record_graded(course: Course, student: str, assignment: str, graded: Path, l
             )
         else:
             gradebook.update_or_create_submission(assignment, student)
+    config = course.config()
     for path in sorted(target.glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         resources = {
@@ -58,9 +59,10 @@ def record_graded(course: Course, student: str, assignment: str, graded: Path, l
                 "db_url": f"sqlite:///{course.root / 'gradebook.db'}",
             }
         }
-        SaveAutoGrades().preprocess(notebook, resources)
+        SaveAutoGrades(config=config).preprocess(notebook, resources)
+        AssignLatePenalties(config=config).preprocess(notebook, resources)
     score, max_score = course.score(student, assignment)
-    return Result(student, assignment, True, f"{score:g} / {max_score:g}", log)
+    return f"{score:g} / {max_score:g}"
 
 
 def recomputed_scores(notebook_path: Path) -> dict[str, float | None]:

@@ -6,8 +6,11 @@ nbgrader's own API in its private copy of the course and answers with the path o
 notebooks. Only the coordinator touches the real gradebook: one recorder thread copies the graded
 notebooks into ``autograded/`` and records their scores with nbgrader's ``SaveAutoGrades``, while
 the workers go on with the next submissions. A worker that dies or
-passes the time limit is replaced; its submission is retried once, then left for manual grading
-with its log kept. Every other submission is graded exactly as a sequential run would grade it.
+passes the time limit, or fails in any other way (an error in the coordinator's own code
+included), is replaced; its submission is retried once, then left for manual grading with its
+log kept (the worker's stderr included). Every other submission is graded exactly as a
+sequential run would grade it. The gradebook is copied for a new worker and written by the
+recorder under one lock, so a worker never starts from a half-written gradebook.
 """
 
 from __future__ import annotations
@@ -22,13 +25,18 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.grading.course import Course
 
-# Files of a submission that may enter grading besides the notebooks named in release/.
-SUBMISSION_METADATA = ("timestamp.txt",)
+# Files of a submission that may enter grading besides the notebooks named in release/: the
+# submission time (late penalties) and the exchange's secret (release_feedback needs it).
+SUBMISSION_METADATA = ("timestamp.txt", "submission_secret.txt")
+# Held while the real gradebook is written or copied.
+GRADEBOOK_LOCK = threading.Lock()
 
 
 @dataclass
@@ -61,7 +69,8 @@ def private_course_copy(course: Course, folder: Path) -> Path:
     shutil.copy(course.root / "nbgrader_config.py", folder / "nbgrader_config.py")
     shutil.copytree(course.source_dir, folder / "source")
     shutil.copytree(course.release_dir, folder / "release")
-    shutil.copy(course.root / "gradebook.db", folder / "gradebook.db")
+    with GRADEBOOK_LOCK:
+        shutil.copy(course.root / "gradebook.db", folder / "gradebook.db")
     return folder
 
 
@@ -79,14 +88,16 @@ class Worker:
         self.root = private_course_copy(
             self.course, self.home / f"w{self.number}-{self.generation}"
         )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "helpers.grading.parallel", str(self.root)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            start_new_session=True,  # its kernels are in its process group: killed with it
-        )
+        self.stderr_path = self.home / f"w{self.number}-{self.generation}.stderr"
+        with open(self.stderr_path, "w") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "helpers.grading.parallel", str(self.root)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                start_new_session=True,  # its kernels are in its process group: killed with it
+            )
         self.replies: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, args=(self.process, self.replies), daemon=True).start()
 
@@ -95,6 +106,17 @@ class Worker:
         for line in process.stdout:
             replies.put(line)
         replies.put(None)  # the worker is gone
+
+    def stderr_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def restart(self) -> None:
+        self.stop(kill=True)
+        self.start()
 
     def stop(self, kill: bool = False) -> None:
         if self.process is None:
@@ -126,22 +148,28 @@ class Worker:
         try:
             line = self.replies.get(timeout=timeout)
         except queue.Empty:
-            self.stop(kill=True)
-            self.start()
+            self.restart()
             return False, f"stopped after {timeout:.0f} s (an endless loop?)", None
         if line is None:
-            self.stop(kill=True)
-            self.start()
-            return False, "the grading worker died (the kernel took it down?)", None
+            stderr = self.stderr_tail()
+            self.restart()
+            return False, f"the grading worker died (the kernel took it down?)\n{stderr}", None
         reply = json.loads(line)
         graded = self.root / "autograded" / job.student / job.assignment
         return reply["success"], reply["log"], graded if reply["success"] else None
 
 
 def grade_in_parallel(
-    course: Course, pairs: list[tuple[str, str]], workers: int, timeout: float
+    course: Course,
+    pairs: list[tuple[str, str]],
+    workers: int,
+    timeout: float,
+    worker_class: Callable[..., Worker] = Worker,
 ) -> list[Result]:
-    """Grade every (student, assignment); return one result per pair, in the given order."""
+    """Grade every (student, assignment); return one result per pair, in the given order.
+
+    ``worker_class`` makes the workers (tests give a stand-in).
+    """
     from helpers.grading.gradebook import create_students
 
     create_students(course, sorted({student for student, _ in pairs}))
@@ -157,7 +185,7 @@ def grade_in_parallel(
         os.chmod(scratch, 0o700)
 
         def run(number: int) -> None:
-            worker = Worker(course, Path(scratch), number)
+            worker = worker_class(course, Path(scratch), number)
             try:
                 while True:
                     try:
@@ -165,7 +193,13 @@ def grade_in_parallel(
                     except queue.Empty:
                         return
                     job.attempts += 1
-                    finished, log, graded = worker.grade(job, timeout)
+                    try:
+                        finished, log, graded = worker.grade(job, timeout)
+                    except Exception:  # the grader's own failure: this student, not the class
+                        log = "the grader failed on this submission:\n" + traceback.format_exc()
+                        log += f"\n[worker stderr]\n{worker.stderr_tail()}"
+                        finished, graded = False, None
+                        worker.restart()
                     job.logs.append(log)
                     key = (job.student, job.assignment)
                     if finished and graded is not None:
@@ -189,7 +223,8 @@ def grade_in_parallel(
         finally:
             graded_work.put(None)  # nothing more to record
             recorder.join()  # before the scratch folder with the graded notebooks goes
-    return [results[pair] for pair in pairs]
+    missing = "not graded: the grader lost this submission; needs manual grading"
+    return [results.get(pair) or Result(*pair, False, missing) for pair in pairs]
 
 
 def _record_all(course: Course, graded_work: queue.Queue, results: dict) -> None:
@@ -199,7 +234,9 @@ def _record_all(course: Course, graded_work: queue.Queue, results: dict) -> None
     while (item := graded_work.get()) is not None:
         job, graded, log = item
         try:
-            result = record_graded(course, job.student, job.assignment, graded, log)
+            with GRADEBOOK_LOCK:
+                score = record_graded(course, job.student, job.assignment, graded)
+            result = Result(job.student, job.assignment, True, score, log)
         except Exception as error:  # a broken graded notebook must not stop the others
             result = Result(
                 job.student,
@@ -223,6 +260,14 @@ def _summary(log: str) -> str:
         )
     if "CellTimeoutError" in log:
         return "a cell ran past the per-cell time limit; needs manual grading"
+    if "No notebooks found" in log:
+        return (
+            "nbgrader found no release of this assignment (was it added to the gradebook"
+            " before it was generated?); needs manual grading"
+        )
+    if "the grader failed on this submission" in log:
+        last = [line for line in log.splitlines() if line.strip()][-1]
+        return f"the grader itself failed ({last.strip()[:200]}); needs manual grading"
     errors = [line.strip() for line in log.splitlines() if "[ERROR]" in line or "Error" in line]
     return f"nbgrader failed: {errors[-1] if errors else 'see the log'}; needs manual grading"
 
@@ -231,13 +276,11 @@ def worker_main(root: str) -> int:
     """Grade submissions named on stdin (one JSON [student, assignment] a line) in ``root``."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
 
     replies = sys.stdout
     sys.stdout = sys.stderr  # nothing but replies on the reply channel
     os.chdir(root)
-    config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
-    config.CourseDirectory.root = root
+    config = Course(Path(root)).config()
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     for line in sys.stdin:
         student, assignment = json.loads(line)
