@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,8 @@ SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
 # skipped); without it, nbgrader autogrades as it comes.
 SANDBOX_LINE = "c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# A wrong fixture names the mistake its check should report: "# Wrong [mistake: greater-equal]: ..."
+DECLARED_MISTAKE = re.compile(r"^# Wrong \[mistake: ([a-z0-9-]+)\]")
 
 
 def lessons() -> list[str]:

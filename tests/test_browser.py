@@ -41,6 +41,9 @@ KERNEL_IDLE = """() => {
     return Boolean(kernel) && kernel.status === 'idle'
         && !panel.content.widgets.some(cell => cell.model.executionState === 'running');
 }"""
+# What a widget draws: its plots, output areas and HTML, read from the page (not a screenshot).
+WHAT_IT_DRAWS = """(el) => [...el.querySelectorAll('.widget-output, img, .widget-html-content, svg')]
+    .map(n => n.tagName === 'IMG' ? n.src : n.innerHTML).join('|')"""
 NOTEBOOK_CELLS = """() => window.jupyterapp.shell.currentWidget.content.model.toJSON().cells"""
 
 
@@ -220,18 +223,25 @@ def widget_problems(page, path: str, cells: list[dict]) -> list[str]:
             problems.append(f"{where} renders as nothing visible")
             continue
         widget.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
-        before = widget.screenshot(path=shot_name(path, f"widget{number + 1}-before"))
+        handle = widget.element_handle()
+        before = page.evaluate(WHAT_IT_DRAWS, handle)
+        widget.screenshot(path=shot_name(path, f"widget{number + 1}-before"))
         moved = move_a_control(page, widget)
         if not moved:
             problems.append(f"{where} has no control the test knows how to move")
             continue
-        page.wait_for_timeout(500)
+        try:  # what it draws (plots, output, HTML), not the control itself, must change
+            page.wait_for_function(
+                f"([el, before]) => ({WHAT_IT_DRAWS})(el) !== before",
+                arg=[handle, before],
+                timeout=60_000,
+                polling=250,
+            )
+        except Exception:
+            problems.append(f"moving the {moved} of {where} changed nothing it draws")
+            continue
         page.wait_for_function(KERNEL_IDLE, timeout=60_000)
-        page.wait_for_timeout(800)
-        after = widget.screenshot(path=shot_name(path, f"widget{number + 1}-moved"))
-        if after == before:
-            problems.append(f"moving the {moved} of {where} changed nothing on screen")
+        widget.screenshot(path=shot_name(path, f"widget{number + 1}-moved"))
     return problems
 
 

@@ -32,3 +32,52 @@ def test_score_list_names_exercises_and_mathjax_is_gone():
     assert ">Exercise 2, train_perceptron: exact run</a>" in out
     assert "white-space: pre-wrap" in out
     assert exercise_names("test_unknown_cell", []) == "unknown cell"
+
+
+def test_feedback_keeps_only_what_the_course_wrote():
+    import io
+    from contextlib import redirect_stdout
+
+    import nbformat
+
+    from helpers.checks import passed
+    from helpers.grading.feedback import HIDDEN_FAILED, PASSED_LINES, HideHiddenTests
+
+    shown = io.StringIO()
+    with redirect_stdout(shown):
+        passed()
+    assert shown.getvalue().strip() in PASSED_LINES
+
+    secret = "check_equal(predict(X_secret), [1, 0, 1], 'a secret hidden check')"
+    source = f"check_one()\n### BEGIN HIDDEN TESTS\n{secret}\n### END HIDDEN TESTS\npassed()"
+    test = nbformat.v4.new_code_cell(source)
+    test.metadata.nbgrader = {"grade": True, "solution": False, "grade_id": "t", "points": 1}
+
+    def failed_at(line, message):
+        return nbformat.v4.new_output(
+            "error", ename="CheckFailed", evalue=message,
+            traceback=[f"\x1b[36mThe test stopped at line {line}:\x1b[0m ...", "CheckFailed: ..."],
+        )  # fmt: skip
+
+    printed = nbformat.v4.new_output(
+        "stream", name="stdout", text=source + "\n" + next(iter(PASSED_LINES))
+    )
+    visible_fail = nbformat.v4.new_code_cell(
+        source, outputs=[printed, failed_at(1, "p(...) raised ValueError: " + secret)]
+    )
+    visible_fail.metadata = test.metadata
+    hidden_fail = nbformat.v4.new_code_cell(source, outputs=[failed_at(3, "values differ: b")])
+    hidden_fail.metadata = test.metadata
+    solution = nbformat.v4.new_code_cell(
+        "print(In)", outputs=[nbformat.v4.new_output("stream", name="stdout", text=secret)]
+    )
+    notebook = nbformat.v4.new_notebook(cells=[visible_fail, hidden_fail, solution])
+
+    graded, _ = HideHiddenTests().preprocess(notebook, {})
+    text = nbformat.writes(graded)
+    assert "X_secret" not in text
+    first, second, third = (c.outputs for c in graded.cells)
+    assert first[0]["text"].strip() in PASSED_LINES and len(first) == 2
+    assert first[1]["evalue"] == "p(...) raised ValueError: (its message is not shown in feedback)"
+    assert second[0]["evalue"] == HIDDEN_FAILED
+    assert third == []

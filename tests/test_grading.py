@@ -20,6 +20,7 @@ import re
 import nbformat
 import pytest
 from nbgrader_course import (
+    DECLARED_MISTAKE,
     FIXTURES,
     HIDDEN_BEGIN,
     HIDDEN_END,
@@ -44,8 +45,10 @@ FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
 BROKEN_LESSON = LESSONS[0] if LESSONS else None
 # What every exercise must have (the course spec): realistic wrong answers and valid alternatives.
 WRONG_PER_EXERCISE, ALTERNATIVES_PER_EXERCISE = 5, 2
-# A wrong fixture names the mistake its check should report: "# Wrong [mistake: greater-equal]: ..."
-DECLARED_MISTAKE = re.compile(r"^# Wrong \[mistake: ([a-z0-9-]+)\]")
+# A correct submission that prints hidden tests while they run (the feedback must not show them).
+LEAKY = "prints-hidden-tests"
+# The mark of a fixture that touches what an illustration defines: stock nbgrader grades it too.
+ILLUSTRATION_CASE = "illustration case"
 
 
 def fixture_student(fixture) -> str:
@@ -102,8 +105,9 @@ def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
 
 def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
     """The submissions stock nbgrader grades too: per lesson the solution, the untouched release,
-    and per exercise its first wrong and first alternative fixture, plus every fixture that uses
-    what only an illustration cell defines (the case where skipping illustrations could differ).
+    and per exercise its first wrong and first alternative fixture, plus every fixture marked
+    "illustration case" (it uses or changes what an illustration defines: where skipping
+    illustrations could differ from stock nbgrader).
     """
     chosen = []
     for lesson in LESSONS:
@@ -111,7 +115,11 @@ def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
             files = sorted(folder.glob("*.py"))
             chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
             chosen += [f for f in files if f.stem.startswith("alt_")][:1]
-            chosen += [f for f in files if "plt." in f.read_text() and f not in chosen]
+            chosen += [
+                f
+                for f in files
+                if ILLUSTRATION_CASE in f.read_text().splitlines()[0] and f not in chosen
+            ]
     sample = [s for s in honest_submissions() if s[0] in ("solved", "untouched")]
     return sample + [fixture_submission(fixture) for fixture in chosen]
 
@@ -155,6 +163,21 @@ def graded_class(tmp_path_factory):
             BROKEN_LESSON,
             solved_release(BROKEN_LESSON, replace={first_solution: "import os\nos._exit(1)\n"}),
         )
+        # Correct answers that print what they can read while the test cells run: the running
+        # cell's source (with its hidden tests) and, in a later cell, the whole input history.
+        leaky = dict(answers)
+        leaky[first_solution] = (
+            "import functools\nimport sys\n\n" + answers[first_solution] + "\n"
+            f"_original = {first_solution}\n\n\n"
+            "@functools.wraps(_original)\n"
+            f"def {first_solution}(*args):\n"
+            "    print(get_ipython().user_ns['In'][-1])\n"
+            "    print(get_ipython().user_ns['In'][-1], file=sys.stderr)\n"
+            "    return _original(*args)\n"
+        )
+        second_solution = list(answers)[1]
+        leaky[second_solution] = "print('\\n'.join(In))\n" + answers[second_solution]
+        graded.submit(LEAKY, BROKEN_LESSON, solved_release(BROKEN_LESSON, replace=leaky))
         wrong_name = graded.course.root / "submitted" / "wrong-filename" / BROKEN_LESSON
         wrong_name.mkdir(parents=True)
         (wrong_name / "mywork.ipynb").write_text(nbformat.writes(solved))
@@ -371,6 +394,17 @@ def test_feedback_never_shows_hidden_tests(graded_class):
             checked += 1
     graded = sum(1 for _ in (course.root / "autograded").glob("*/*/*.ipynb"))
     assert checked == graded > 0, f"feedback for {checked} notebooks, {graded} were graded"
+    # The leaky submission did print hidden tests into its graded notebook, and kept its points.
+    leaked = nbformat.read(notebook_path(course.root / "autograded" / LEAKY, "", BROKEN_LESSON), 4)
+    printed = {
+        line.strip()
+        for cell in leaked.cells
+        for output in cell.get("outputs", [])
+        for line in output.get("text", "").splitlines()
+    }
+    assert hidden_only_lines(BROKEN_LESSON) & printed, "the leaky submission printed no hidden test"
+    score, max_score = graded_class.total(LEAKY, BROKEN_LESSON)
+    assert score == max_score
 
 
 def test_grades_export_as_csv(graded_class):

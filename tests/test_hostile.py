@@ -124,10 +124,32 @@ ATTACKS = {
         "get_ipython().showtraceback = lambda *a, **k: None\n"
         "get_ipython()._showtraceback = lambda *a, **k: None"
     ),
+    "replaced-check-code": (
+        "import helpers.checks as c\n"
+        "silent = (lambda *args, **kwargs: None).__code__\n"
+        "for f in (c.check_equal, c.check_close, c.check_type, c.check_shape, c.fail,\n"
+        "          c.check_dtype_kind, c.check_unchanged, c.check_no_warnings):\n"
+        "    f.__code__ = silent\n"
+        "c.check_number.__code__ = (lambda *args, **kwargs: 0.0).__code__\n"
+        "c.StudentFunction.__call__ = lambda self, *args, **kwargs: (None, None, [])\n"
+        "np.allclose.__code__ = (lambda *args, **kwargs: True).__code__"
+    ),
+    "shadowed-builtins": (
+        "len = lambda value: 25\nisinstance = lambda *args: True\nmin = lambda *args: 1\n"
+        "def passed(*args):\n    pass"
+    ),
     "trace-function": (
         "import sys\ndef _swallow(frame, event, arg):\n    return _swallow\nsys.settrace(_swallow)"
     ),
 }
+
+
+# Attacks from inside the kernel on what decides a grade: each must be graded, at 0.
+IN_KERNEL_ATTACKS = (
+    "read-outside", "write-outside", "patched-numpy", "rebound-checks", "always-equal",
+    "input-transformer", "ast-transformer", "custom-exception-handler", "patched-showtraceback",
+    "trace-function", "replaced-check-code", "shadowed-builtins",
+)  # fmt: skip
 
 
 def is_test_cell(cell: dict) -> bool:
@@ -280,6 +302,18 @@ def test_the_batch_finishes_and_reports_every_submission(hostile_class):
     assert "MISMATCH" not in report
 
 
+def test_attacks_from_inside_the_kernel_are_flagged_for_manual_review(hostile_class):
+    report = hostile_class["report"].splitlines()
+    for name in IN_KERNEL_ATTACKS:
+        if name in ("read-outside", "write-outside"):
+            continue  # plain file access: the sandbox, not the grader, stops it
+        line = next(line for line in report if f" hostile-{name} " in line)
+        assert line.lstrip().startswith(("FLAGGED", "PROBLEM")), line
+    for student in hostile_class["honest"]:
+        line = next(line for line in report if f" {student} " in line)
+        assert line.lstrip().startswith("ok"), line
+
+
 def test_honest_submissions_get_exactly_the_plain_nbgrader_grade(hostile_class):
     course, reference = hostile_class["course"], hostile_class["reference"]
     for student in hostile_class["honest"]:
@@ -294,17 +328,21 @@ def test_no_hostile_submission_earns_a_point(hostile_class):
     course = hostile_class["course"]
     from nbgrader.api import Gradebook, MissingEntry
 
-    earned = {}
+    earned, graded = {}, set()
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
         for student in hostile_class["hostile"]:
             try:
                 submission = gradebook.find_submission(LESSON, student)
             except MissingEntry:
                 continue  # not graded at all: left for manual grading
+            graded.add(student)
             if submission.score > 0:
                 earned[student] = submission.score
             assert submission.max_score == course.total("honest-solved", LESSON)[1], student
     assert not earned, f"hostile submissions earned points: {earned}"
+    # Attacks from inside a running kernel are graded (at 0), not just left out.
+    in_kernel = {f"hostile-{name}" for name in IN_KERNEL_ATTACKS}
+    assert in_kernel <= graded, f"not graded, so not proven: {sorted(in_kernel - graded)}"
 
 
 def test_nothing_is_written_outside_the_graders_output(hostile_class):
@@ -328,12 +366,11 @@ def test_the_gradebook_does_not_change_after_the_command_ends(hostile_class):
 def test_student_code_saw_no_secret(hostile_class):
     course = hostile_class["course"]
     graded = course.root / "autograded" / "hostile-read-outside" / LESSON / f"{LESSON}.ipynb"
-    if graded.is_file():
-        text = graded.read_text()
-        outputs = "".join(
-            json.dumps(c.get("outputs", []))
-            for c in json.loads(text)["cells"]
-            if c["cell_type"] == "code"
-        )
-        assert "BEGIN HIDDEN TESTS" not in outputs, "student code read a source notebook"
-        assert "SQLite format" not in outputs, "student code read the gradebook"
+    assert graded.is_file(), "the read-outside attack was not graded: nothing was checked"
+    outputs = "".join(
+        json.dumps(c.get("outputs", []))
+        for c in json.loads(graded.read_text())["cells"]
+        if c["cell_type"] == "code"
+    )
+    assert "BEGIN HIDDEN TESTS" not in outputs, "student code read a source notebook"
+    assert "SQLite format" not in outputs, "student code read the gradebook"

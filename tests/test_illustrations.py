@@ -4,10 +4,12 @@
 Python (what a cell binds and reads) and its decisions on the real lessons, with the changes a
 student makes: a solution that reads a global, an extra cell that draws, an edited or moved
 illustration, a magic, their own tags. End-to-end proof that skipping changes no score is in
-test_grading.py (every fixture graded by the course command and by plain nbgrader).
+test_grading.py (a sample per lesson graded by the course command and by plain nbgrader).
 """
 
 from __future__ import annotations
+
+import ast
 
 import nbformat
 import pytest
@@ -52,6 +54,56 @@ def names(values) -> list[str] | None:
 
 
 # --- reading the code ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "X += 1",  # reads X first
+        "X[0] = 1.0",  # changes X in place: X must exist
+        "X.flags.writeable = False",
+        "del X",
+        "if ready:\n    X = 1\nprint(X)",  # only one branch binds X
+        "for _ in []:\n    X = 1\nprint(X)",  # the loop may not run
+        "while False:\n    X = 1\nprint(X)",
+        "try:\n    X = f()\nexcept Exception:\n    pass\nprint(X)",
+        "with open('f') as f:\n    X = 1\nprint(X)",
+        "match v:\n    case 1:\n        X = 1\nprint(X)",
+    ],
+)
+def test_a_name_changed_or_bound_only_maybe_counts_as_read_from_outside(code):
+    assert "X" in analyse(code).reads
+
+
+def test_both_branches_of_an_if_bind_for_sure():
+    assert "X" not in analyse("if a:\n    X = 1\nelse:\n    X = 2\nprint(X)").reads
+
+
+ALLOWED_RECEIVERS = {"plt"}  # drawing into pyplot's current figure changes nothing graded
+
+
+def test_lesson_illustrations_change_no_object_they_did_not_create():
+    """Skipping an illustration is safe only if it changes nothing a running cell could see."""
+    problems = []
+    for lesson in LESSONS:
+        for cell in source(lesson).cells:
+            if cell.cell_type != "code" or TAG not in cell.metadata.get("tags", []):
+                continue
+            own = analyse(cell.source).binds or frozenset()
+            for node in ast.walk(ast.parse(cell.source)):
+                target = None
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    target = node.func.value  # a method call may change its object
+                elif isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(
+                    node.ctx, ast.Load
+                ):
+                    target = node.value
+                while isinstance(target, (ast.Attribute, ast.Subscript)):
+                    target = target.value
+                if isinstance(target, ast.Name) and target.id not in own | ALLOWED_RECEIVERS:
+                    if target.id != "np" or "random" in ast.unparse(node):
+                        problems.append(f"{lesson}: {ast.unparse(node)[:60]}")
+    assert not problems, f"illustrations that change objects made elsewhere: {problems}"
 
 
 def test_a_function_reads_only_the_globals_it_uses():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -178,11 +179,11 @@ def test_fork_storm_is_contained_and_the_grading_goes_on(workdir):
     out = result(notebook.cells[0])
     assert out["error"] == "BlockingIOError", "fork must fail with EAGAIN at the process limit"
     assert out["children"] < sandbox.MAX_PROCESSES
-    assert "still here" in stdout(notebook.cells[1]) or errors(notebook.cells[1])
+    assert "still here" in stdout(notebook.cells[1]), errors(notebook.cells[1])
     assert stdout(notebook.cells[2]).strip() == "next cell runs"
     assert time.monotonic() - started < 60
-    assert os.fork  # the grader itself is unharmed: it can still start processes
-    assert os.system("true") == 0
+    # The grader itself is unharmed: it can still start processes.
+    assert all(subprocess.run(["true"]).returncode == 0 for _ in range(5))
 
 
 def test_memory_flood_hits_the_limit(workdir):

@@ -7,7 +7,16 @@ import sys
 
 import nbformat
 import pytest
-from nbgrader_course import REPO, fixtures, lessons, notebook_path, solved_release
+from nbgrader_course import (
+    DECLARED_MISTAKE,
+    REPO,
+    fixtures,
+    lessons,
+    notebook_path,
+    solved_release,
+)
+
+from helpers.checks import MISTAKE_TAG
 
 pytestmark = pytest.mark.slow
 LESSONS = lessons()
@@ -16,9 +25,10 @@ FAILURE = "VALIDATION FAILED"
 
 
 def validate(path) -> str:
+    """`nbgrader validate` as the Validate button runs it: from the course root, with its config."""
     done = subprocess.run(
         [sys.executable, "-m", "nbgrader", "validate", str(path)],
-        cwd=path.parent,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=600,
@@ -41,18 +51,18 @@ def test_validate_passes_a_solved_notebook_and_fails_a_wrong_one(tmp_path, lesso
     report = validate(untouched)
     assert FAILURE in report and "NotImplementedError" in report, report
 
-    # A realistic mistake that the visible checks catch: the student learns it before submitting.
-    caught = []
-    for fixture in [f for f in fixtures(lesson) if f.stem.startswith("wrong_")]:
-        wrong = tmp_path / fixture.parent.name / fixture.stem / f"{lesson}.ipynb"
-        wrong.parent.mkdir(parents=True)
-        nbformat.write(solved_release(lesson, {fixture.parent.name: fixture.read_text()}), wrong)
-        report = validate(wrong)
-        assert SUCCESS in report or FAILURE in report, report
-        if FAILURE in report:
-            caught.append(fixture.stem)
-            break
-    assert caught, f"no wrong answer of {lesson} is caught by the visible checks"
+    # A realistic mistake that a visible check names: the student learns it before submitting.
+    declared = [
+        (f, DECLARED_MISTAKE.match(f.read_text()))
+        for f in fixtures(lesson)
+        if f.stem.startswith("wrong_")
+    ]
+    fixture, mistake = next((f, m.group(1)) for f, m in declared if m)
+    wrong = tmp_path / "wrong" / f"{lesson}.ipynb"
+    wrong.parent.mkdir()
+    nbformat.write(solved_release(lesson, {fixture.parent.name: fixture.read_text()}), wrong)
+    report = validate(wrong)
+    assert FAILURE in report and MISTAKE_TAG.format(mistake) in report, report[-3000:]
 
 
 def writes_to_stderr(fixture) -> bool:

@@ -1,9 +1,9 @@
 """The instructor's commands: ``python -m helpers.grading {release,autograde,feedback,export}``.
 
 Run them from the course root (the folder with ``nbgrader_config.py``); the Makefile does.
-Each submission is graded in its own nbgrader process with a time limit, so one broken
-submission (invalid JSON, a deleted cell, an infinite loop, a crashing kernel) gets a clear
-message of its own and never stops the others.
+``autograde`` grades the class in parallel workers (``helpers.grading.parallel``), each grading one
+submission at a time with a time limit, so one broken submission (invalid JSON, a deleted cell, an
+infinite loop, a crashing kernel) gets a clear message of its own and never stops the others.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from helpers.grading.gradebook import verify
 from helpers.grading.parallel import grade_in_parallel
 from helpers.grading.sandbox import verify_sandbox
 from helpers.grading.submissions import problems_with_submission
+from helpers.grading.tampering import reasons_in_submission
 from helpers.workspace import WORK_FOLDER, student_work_in
 
 
@@ -31,6 +32,7 @@ class Outcome:
     assignment: str
     ok: bool
     message: str
+    flags: tuple[str, ...] = ()  # why it needs a look although it was graded (tampering)
 
 
 def _run_nbgrader(course: Course, args: list[str], timeout: float) -> tuple[int, str]:
@@ -124,10 +126,19 @@ def autograde(course: Course, assignments: list[str], timeout: float, workers: i
 
     started = time.monotonic()
     for result in grade_in_parallel(course, gradable, workers=workers, timeout=timeout):
-        log_path = _keep_log(course, result.student, result.assignment, result.log)
-        message = result.message if result.ok else f"{result.message} (log: {log_path})"
+        flags = tuple(
+            reasons_in_submission(
+                course.submitted_dir / result.student / result.assignment,
+                course.release_dir / result.assignment,
+            )
+        )
+        log = result.log + "".join(f"\nFLAGGED for manual review: {flag}" for flag in flags)
+        log_path = _keep_log(course, result.student, result.assignment, log)
+        message = (
+            result.message if result.ok and not flags else f"{result.message} (log: {log_path})"
+        )
         outcomes[(result.student, result.assignment)] = Outcome(
-            result.student, result.assignment, result.ok, message
+            result.student, result.assignment, result.ok, message, flags
         )
     elapsed = time.monotonic() - started
 
@@ -145,7 +156,8 @@ def autograde(course: Course, assignments: list[str], timeout: float, workers: i
             print(f"  MISMATCH {line}")
     else:
         print(f"Verified: the gradebook matches all {len(graded)} graded notebook(s).")
-    return 0 if all(o.ok for o in outcomes.values()) and not mismatches else 1
+    flagged = any(o.flags for o in outcomes.values())
+    return 0 if all(o.ok for o in outcomes.values()) and not mismatches and not flagged else 1
 
 
 def _keep_log(course: Course, student: str, assignment: str, log: str) -> Path:
@@ -195,10 +207,19 @@ def export(course: Course, destination: str) -> int:
 
 def _print_outcomes(title: str, outcomes: list[Outcome]) -> None:
     failed = [o for o in outcomes if not o.ok]
-    print(f"{title}: {len(outcomes) - len(failed)} done, {len(failed)} need attention")
+    flagged = [o for o in outcomes if o.ok and o.flags]
+    print(
+        f"{title}: {len(outcomes) - len(failed)} done, {len(failed) + len(flagged)} need attention"
+    )
     for o in outcomes:
-        status = "ok     " if o.ok else "PROBLEM"
+        status = "PROBLEM" if not o.ok else "FLAGGED" if o.flags else "ok     "
         print(f"  {status} {o.student:<20} {o.assignment:<24} {o.message}")
+        if o.flags:
+            more = f" (and {len(o.flags) - 3} more)" if len(o.flags) > 3 else ""
+            print(
+                "          score kept; reaches into the grading machinery, look before you"
+                f" release it: {'; '.join(o.flags[:3])}{more}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,21 +1,70 @@
-"""Feedback that never shows hidden tests: neither their source nor their tracebacks.
+"""Feedback that never shows hidden tests: not their source, not their tracebacks, and not what a
+student's code printed or raised while it could read them.
 
-``nbgrader_config.py`` adds ``HideHiddenTests`` to ``GenerateFeedback.preprocessors``. A student
-reading the feedback sees which test cells failed and the message of the failure, which our test
-cells write to teach, but not the hidden checks themselves.
+``nbgrader_config.py`` adds ``HideHiddenTests`` to ``GenerateFeedback.preprocessors``. While a test
+cell runs, the student's code can read the running cell's source (IPython's input history,
+``linecache``, frames), hidden tests included, and print it, encoded or not; a later cell can
+print the whole history. So the feedback shows, of every code cell, only what the course wrote:
+
+- a test cell: its source with the hidden region replaced by a notice, the "All tests passed"
+  line of the checks, and, when it failed, one line: the check's message when the failure came
+  from a visible check (with the student's own exception text left out), or a fixed sentence when
+  it came from a hidden one or the message repeats hidden test source;
+- any other code cell: no output at all, except the note that an illustration was skipped.
+
+The student's own notebook keeps every output; the feedback is for the grade.
 """
 
 from __future__ import annotations
+
+import re
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
 
+from helpers.grading.illustrations import skipped_note
+
 HIDDEN_NOTICE = "# (Hidden tests ran here. They are not shown, so that they stay useful.)"
+HIDDEN_FAILED = (
+    "A hidden test failed. Hidden tests check what the visible ones leave out (other shapes,"
+    " edge cases, random inputs): read the docstring again, sentence by sentence."
+)
+# The line passed() prints, the only stream output of a test cell that feedback keeps.
+PASSED_LINES = {"\N{WHITE HEAVY CHECK MARK} All tests passed."}
+_STUDENT_ERROR = re.compile(r"^(\S+\(\.\.\.\) raised \w+):.*$", re.M)
+_FAILING_LINE = (
+    re.compile(r"The test stopped at line (\d+)"),
+    re.compile(r"Cell In\[\d+\], line (\d+)"),
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class HideHiddenTests(ClearHiddenTests):
-    """Replace hidden test regions with a notice and reduce their errors to one line each."""
+    """Replace hidden test regions with a notice, and keep only the course's own output."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        self._secret = {
+            line.strip()
+            for cell in nb.cells
+            for line in self._hidden_rows(cell).values()
+            if len(line.strip()) > 12
+        }
+        return super().preprocess(nb, resources)
+
+    def _hidden_rows(self, cell: NotebookNode) -> dict[int, str]:
+        """Line number (from 1) -> line, for the lines of a cell's hidden regions."""
+        rows, hidden = {}, False
+        if cell.cell_type != "code":
+            return rows
+        for number, line in enumerate(cell.source.splitlines(), start=1):
+            if self.begin_test_delimeter in line:
+                hidden = True
+            elif self.end_test_delimeter in line:
+                hidden = False
+            elif hidden:
+                rows[number] = line
+        return rows
 
     def _remove_hidden_test_region(self, cell: NotebookNode) -> bool:
         if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
@@ -34,19 +83,52 @@ class HideHiddenTests(ClearHiddenTests):
         return True
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int):
+        hidden_rows = set(self._hidden_rows(cell))
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
-        if HIDDEN_NOTICE in cell.get("source", "") and utils.is_grade(cell):
-            cell.outputs = [_without_traceback(output) for output in cell.outputs]
+        if cell.cell_type != "code":
+            return cell, resources
+        if utils.is_grade(cell):
+            outputs = [self._test_output(o, hidden_rows) for o in cell.outputs]
+        else:
+            outputs = [o for o in cell.outputs if _is_skipped_note(o)]
+        cell.outputs = [o for o in outputs if o is not None]
         return cell, resources
 
+    def _test_output(self, output: NotebookNode, hidden_rows: set[int]) -> NotebookNode | None:
+        kind = output.get("output_type")
+        if kind == "stream":
+            lines = [line for line in output.get("text", "").splitlines() if line in PASSED_LINES]
+            return (
+                NotebookNode(output_type="stream", name="stdout", text="\n".join(lines) + "\n")
+                if lines
+                else None
+            )
+        if kind != "error":
+            return None  # what student code displayed
+        failing = _failing_line(output.get("traceback", []))
+        message = _STUDENT_ERROR.sub(
+            r"\1: (its message is not shown in feedback)", output.get("evalue", "")
+        )
+        if failing is None or failing in hidden_rows or any(s in message for s in self._secret):
+            message = HIDDEN_FAILED
+        ename = output.get("ename", "Error")
+        return NotebookNode(
+            output_type="error",
+            ename=ename,
+            evalue=message,
+            traceback=[f"{ename}: {message}"],
+        )
 
-def _without_traceback(output: NotebookNode) -> NotebookNode:
-    if output.get("output_type") != "error":
-        return output
-    summary = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".rstrip(": ")
-    return NotebookNode(
-        output_type="error",
-        ename=output.get("ename", "Error"),
-        evalue=output.get("evalue", ""),
-        traceback=[summary + "  (traceback hidden: this test cell contains hidden tests)"],
-    )
+
+def _failing_line(traceback: list[str]) -> int | None:
+    """The line of the test cell at which it failed, read from its traceback."""
+    text = _ANSI.sub("", "\n".join(traceback))
+    for pattern in _FAILING_LINE:
+        found = pattern.search(text)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def _is_skipped_note(output: NotebookNode) -> bool:
+    return output.get("data", {}).get("text/plain") == skipped_note()["data"]["text/plain"]

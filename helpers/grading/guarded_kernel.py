@@ -4,9 +4,12 @@ A submission can try to hide failing tests from inside the kernel: an input or A
 that rewrites the test cells, a custom exception handler or a patched ``showtraceback`` that
 swallows the failure, a trace function, or a patched ``np.allclose``, builtin or check function.
 Before every cell this kernel restores what it saw at start-up, before any student code ran:
-IPython's hooks, the ``builtins``, ``numpy`` and ``helpers.checks`` modules, and the notebook
-names bound to them (``np``, ``check_equal``, ...). Course notebooks never change these on purpose,
-so honest work runs exactly as in a plain kernel.
+IPython's hooks, the ``builtins`` module, every module of ``numpy`` and ``helpers.checks`` (their
+attributes, and the code, defaults and class attributes of their Python functions and classes,
+so that replacing ``check_equal.__code__`` or ``np.allclose.__code__`` is undone too), and the
+notebook names bound to them (``np``, ``check_equal``, ...). Course notebooks never change these
+on purpose, so honest work runs exactly as in a plain kernel. Student code that tries anyway is
+also named by the grader for manual review (``helpers.grading.tampering``).
 
 Start it as ``python -m helpers.grading.guarded_kernel -f CONNECTION_FILE``.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import builtins
 import sys
 import threading
+import types
 
 import numpy
 from ipykernel.ipkernel import IPythonKernel
@@ -23,8 +27,34 @@ from ipykernel.kernelapp import IPKernelApp
 
 import helpers.checks
 
-# Modules whose attributes test cells rely on: their contents are restored before every cell.
-GUARDED_MODULES = (builtins, numpy, helpers.checks)
+# What a Python function can have replaced in place, without rebinding its name.
+FUNCTION_PARTS = ("__code__", "__defaults__", "__kwdefaults__")
+
+
+def guarded_modules() -> list[types.ModuleType]:
+    numpy_modules = [
+        module
+        for name, module in sorted(sys.modules.items())
+        if isinstance(module, types.ModuleType) and (name == "numpy" or name.startswith("numpy."))
+    ]
+    return [builtins, helpers.checks, *numpy_modules]
+
+
+def functions_and_classes(modules) -> tuple[list, list]:
+    """The Python functions and classes defined in ``modules``, methods of the classes included."""
+    functions, classes, seen = [], [], set()
+    for module in modules:
+        for value in list(vars(module).values()):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            if isinstance(value, types.FunctionType):
+                functions.append(value)
+            elif isinstance(value, type) and getattr(value, "__module__", "") == module.__name__:
+                classes.append(value)
+                functions += [v for v in vars(value).values() if isinstance(v, types.FunctionType)]
+    return functions, classes
+
 
 # Shell methods a submission could shadow on the shell instance to hide a failure.
 SHELL_METHODS = (
@@ -40,7 +70,10 @@ class GuardedKernel(IPythonKernel):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         shell = self.shell
-        self._modules = [(module, dict(vars(module))) for module in GUARDED_MODULES]
+        self._modules = [(module, dict(vars(module))) for module in guarded_modules()]
+        functions, classes = functions_and_classes(m for m, _ in self._modules)
+        self._functions = [(f, [getattr(f, part) for part in FUNCTION_PARTS]) for f in functions]
+        self._classes = [(c, dict(vars(c))) for c in classes]
         self._names = {
             name: value
             for name, value in vars(helpers.checks).items()
@@ -65,10 +98,18 @@ class GuardedKernel(IPythonKernel):
             # Put back every original attribute. Names added since start-up stay: NumPy adds its
             # lazily imported submodules there, and a new name cannot replace a check.
             vars(module).update(contents)
-        for module_name in ("builtins", "numpy", "helpers.checks"):
-            sys.modules[module_name] = next(
-                m for m, _ in self._modules if m.__name__ == module_name
-            )
+            sys.modules[module.__name__] = module
+        for function, parts in self._functions:
+            for part, value in zip(FUNCTION_PARTS, parts, strict=True):
+                if getattr(function, part) is not value:
+                    setattr(function, part, value)
+        for cls, contents in self._classes:
+            for name, value in contents.items():
+                if vars(cls).get(name) is not value:
+                    try:
+                        setattr(cls, name, value)
+                    except (AttributeError, TypeError):
+                        pass  # read-only slots of built-in types
         shell = self.shell
         user_namespace = shell.user_ns
         for name, value in self._names.items():

@@ -8,16 +8,21 @@ cell with the tag ``illustration`` and the autograder skips it when both hold:
   own tags are not trusted, and a cell the student changed always runs), and
 * no cell that runs reads a name the skipped cell binds (assigns, imports, defines, deletes, or
   changes in place through ``name[...] = ...`` or ``name.attr = ...``), checked again for every
-  illustration that does run because of that.
+  illustration that does run because of that. Changing a name (``w += 1``, ``X[0] = 1``,
+  ``del X``) reads it, and a name bound only inside a loop, ``with``, ``try`` or one branch of an
+  ``if`` still counts as read from outside afterwards: when unsure, the cell runs.
 
 Reads are found in the code, with Python's own parser and symbol tables: a name that the top
 level of a cell (a class body or list comprehension included) reads before the cell itself binds
 it, and every global that a function, lambda or generator of the cell refers to, whenever it
 runs. A cell that cannot be read that way (IPython magics, a syntax error, ``eval``, ``exec``,
 ``globals()``, a function that assigns a ``global``) counts as reading every name, so then
-nothing is skipped. What stays unseen is state kept *inside* objects: a student function that
-remembers its earlier calls sees fewer of them. The lessons' functions are specified as pure, so
-a correct implementation never does.
+nothing is skipped. Illustrations are the lesson author's code, and
+``tests/test_illustrations.py`` checks that none changes an object it did not create (no method
+call, item or attribute assignment on a name it does not bind, no global random state), so
+skipping one never changes what a running cell sees. What stays unseen is state kept *inside*
+a student's function: one that remembers its earlier calls sees fewer of them. The lessons'
+functions are specified as pure, so a correct implementation never does.
 """
 
 from __future__ import annotations
@@ -67,11 +72,17 @@ def analyse(source: str) -> CellCode:
 
 
 class _Scan:
-    """Walks a cell's top level in the order it runs, noting reads that come before a binding."""
+    """Walks a cell's top level in the order it runs, noting reads that come before a binding.
+
+    A name counts as bound, for the reads after it, only where the binding surely ran: not after
+    a loop, a ``with`` or a ``try`` whose body bound it, nor after an ``if`` unless both branches
+    bound it. Changing a name (``w += 1``, ``X[0] = 1``, ``X.a = 1``, ``del X``) reads it first.
+    """
 
     def __init__(self, scopes: list[tuple[symtable.SymbolTable, bool]]):
         self.scopes = scopes
-        self.bound: set[str] = set()
+        self.bound: set[str] = set()  # bound somewhere in the cell
+        self.definite: set[str] = set()  # surely bound at this point of the cell
         self.reads: set[str] = set()
         self.unknown_binds = False
         self.declares_global = any(
@@ -83,12 +94,20 @@ class _Scan:
             self.statement(statement)
 
     def statement(self, node: ast.stmt) -> None:
+        before = set(self.definite)
+        if isinstance(node, ast.If):
+            self.part(node.test)
+            self.block(node.body)
+            after_body, self.definite = self.definite, set(before)
+            self.block(node.orelse)
+            self.definite = before | (after_body & self.definite)
+            return
         if isinstance(node, (ast.For, ast.AsyncFor)):
             self.part(node.iter)
             self.part(node.target)
             self.block(node.body)
             self.block(node.orelse)
-        elif isinstance(node, (ast.While, ast.If)):
+        elif isinstance(node, ast.While):
             self.part(node.test)
             self.block(node.body)
             self.block(node.orelse)
@@ -98,18 +117,29 @@ class _Scan:
                 if item.optional_vars is not None:
                     self.part(item.optional_vars)
             self.block(node.body)
+        elif isinstance(node, ast.Match):
+            self.part(node.subject)
+            for case in node.cases:
+                self.part(case.pattern)
+                if case.guard is not None:
+                    self.part(case.guard)
+                self.block(case.body)
         elif isinstance(node, (ast.Try, ast.TryStar)):
             self.block(node.body)
             for handler in node.handlers:
+                self.definite = set(before)
                 if handler.type is not None:
                     self.part(handler.type)
                 if handler.name:
                     self.bound.add(handler.name)
                 self.block(handler.body)
+            self.definite = set(before)
             self.block(node.orelse)
             self.block(node.finalbody)
         else:
             self.part(node)
+            return
+        self.definite = before  # what a compound statement binds may not have run
 
     def part(self, node: ast.AST) -> None:
         """One simple statement, or one expression or target of a compound statement."""
@@ -124,8 +154,9 @@ class _Scan:
                     if symbol.is_referenced() and symbol.is_global()
                 }
                 (deferred if later else loads).update(globals_read)
-        self.reads |= (loads - self.bound) | deferred
+        self.reads |= (loads - self.definite) | deferred
         self.bound |= stores
+        self.definite |= stores
         self.unknown_binds |= star
 
 
@@ -241,12 +272,17 @@ def _top_level_names(part: ast.AST) -> tuple[set[str], set[str], bool]:
     for node in _outside_nested_bodies(part):
         if isinstance(node, ast.Name):
             (loads if isinstance(node.ctx, ast.Load) else stores).add(node.id)
+            if isinstance(node.ctx, ast.Del):
+                loads.add(node.id)  # del needs the name to exist
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            loads.add(node.target.id)  # w += 1 reads w first
         elif isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(
             node.ctx, ast.Load
         ):
             root = _root_name(node)
             if root:
-                stores.add(root)  # changed in place
+                loads.add(root)  # changed in place: it must exist first
+                stores.add(root)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 if alias.name == "*":
