@@ -453,9 +453,11 @@ def check_finite(array: Any, name: str = "result") -> None:
 
 def _first_difference(wrong, actual_values, expected_values, name: str) -> str:
     position = _unravel_index(_argmax(wrong), wrong.shape)
+    index = tuple(int(i) for i in position)
+    shown = index[0] if _len(index) == 1 else index  # 3, not (3,), for a 1-D array
     return (
         f"{name} has {int(wrong.sum())} wrong value(s) out of {wrong.size}; the first is at index"
-        f" {tuple(int(i) for i in position)}: expected {expected_values[position].item()!r},"
+        f" {shown}: expected {expected_values[position].item()!r},"
         f" got {actual_values[position].item()!r}."
     )
 
@@ -542,7 +544,7 @@ def check_equal(
         if same_shape:
             wrong = actual_values != expected_values
             first = int(_argmax(wrong))
-            message = message[:-1] + f" ({int(wrong.sum())} wrong, the first at index ({first},))."
+            message = message[:-1] + f" ({int(wrong.sum())} wrong, the first at index {first})."
     elif not same_shape:
         message = f"{name} should have shape {expected_values.shape}, got {actual_values.shape}."
         mistake = mistake or "wrong-shape"

@@ -123,6 +123,17 @@ def unsaved_changes(path: Path, executed_inputs: list[str]) -> list[str]:
     return stale
 
 
+def stale_warning(stale: list[str]) -> str:
+    """What to do when the saved file is not what the kernel last ran (either way round)."""
+    names = ", ".join(f"<code>{html.escape(name)}</code>" for name in stale)
+    return (
+        "<div style='border-left:4px solid #c62828;padding:4px 8px;margin:4px 0'>"
+        f"<b>Careful:</b> the saved {names} is not the code this kernel last ran. This check, like"
+        " the grader, reads the <i>saved</i> file (Validate saves first; this button does not)."
+        " Save (Ctrl+S) and run your cells again, then check again.</div>"
+    )
+
+
 def as_text(exercises: list[Exercise], width: int = 100) -> str:
     lines = [f"{'Exercise':<32}{'Points':>9}   Result"]
     for e in exercises:
@@ -146,7 +157,7 @@ def as_html(exercises: list[Exercise]) -> str:
         message = html.escape(e.failures[0]) if e.failures else ""
         rows.append(
             f"<tr><td style='text-align:left;white-space:nowrap'>{e.number}. <code>{e.name}</code></td>"
-            f"<td style='text-align:right'>{e.earned:g} / {e.points:g}</td>"
+            f"<td style='text-align:right;white-space:nowrap'>{e.earned:g} / {e.points:g}</td>"
             f"<td style='color:{colour};white-space:nowrap'>{mark}</td>"
             f"<td style='white-space:pre-wrap;text-align:left'>{message}</td></tr>"
         )
@@ -155,7 +166,8 @@ def as_html(exercises: list[Exercise]) -> str:
         "<table class='nnfs-check-my-work'><tr><th style='text-align:left'>Exercise</th><th>Points</th><th>Result</th>"
         "<th style='text-align:left'>First thing to fix</th></tr>"
         + "".join(rows)
-        + f"<tr><th>Total (visible tests)</th><th style='text-align:right'>{earned:g} / {points:g}"
+        + "<tr><th style='text-align:left'>Total (visible tests)</th>"
+        f"<th style='text-align:right;white-space:nowrap'>{earned:g} / {points:g}"
         "</th><th></th><th></th></tr></table>"
     )
 
@@ -187,17 +199,12 @@ def check_my_work_button(notebook_name: str):
                 return
             shell = get_ipython()
             stale = unsaved_changes(path, list(shell.user_ns.get("In", []))) if shell else []
-            if stale:
-                print(
-                    f"Careful: the saved file differs from what you last ran for {', '.join(stale)}."
-                    " This check (like the grader) reads the saved file: save it (Ctrl+S) first."
-                )
             started = time.monotonic()
             print(f"Running the saved {path.name} in a fresh kernel, as the grader does ...")
             exercises = summarize(run_saved(path))
             output.clear_output(wait=True)
             if stale:
-                print(f"Careful: you have run code that is not saved ({', '.join(stale)}).")
+                display(HTML(stale_warning(stale)))
             print(f"The saved file, run in a fresh kernel in {time.monotonic() - started:.0f} s:")
             display(HTML(as_html(exercises)))
 

@@ -223,7 +223,10 @@ class PerceptronTrainer(widgets.VBox):
         self.figure, self.result = fig, (w, b, errors)
         done = len(errors) < epochs or (len(errors) and errors[-1] == 0)
         status = (
-            f"converged after {len(errors)} epoch(s)" if done else f"still {errors[-1]} mistake(s)"
+            f"converged after {len(errors)} epoch(s)"
+            if done
+            else f"still {errors[-1]} mistake(s) in the last epoch, counted as each example was"
+            " visited (the line drawn is the one after the epoch's updates)"
         )
         weights = ", ".join(f"{v:.4g}" for v in w)
         self.summary.value = (

@@ -63,7 +63,8 @@ def test_check_close_uses_a_tolerance_and_points_at_the_first_difference():
 
 def test_check_equal_and_unchanged():
     checks.check_equal(np.array([0, 1]), [0, 1])
-    assert "index (1,)" in message(checks.check_equal, [0, 0], [0, 1], hint="Is the bias added?")
+    assert "index 1)" in message(checks.check_equal, [0, 0], [0, 1], hint="Is the bias added?")
+    assert "index (1, 1)" in message(checks.check_equal, [[0, 0], [0, 0]], [[0, 0], [0, 1]])
     checks.check_unchanged(np.ones(3), np.ones(3), "w")
     assert "in place" in message(checks.check_unchanged, np.ones(3), np.zeros(3), "w")
 
@@ -130,7 +131,7 @@ def test_a_known_wrong_result_is_reported_with_its_own_hint():
     )
     assert "n should be [1, 3, 0], got [3, 2, 0, 0]. Late. [mistake: late]" in text
     text = message(checks.check_equal, [3, 2, 0], [1, 3, 0], "n", hint="Count.", mistake="count")
-    assert "got [3, 2, 0] (2 wrong, the first at index (0,)). Count. [mistake: count]" in text
+    assert "got [3, 2, 0] (2 wrong, the first at index 0). Count. [mistake: count]" in text
     text = message(checks.check_equal, [1] * 5, [1, 0], "errors", hint="Stop.", mistake="no-stop")
     assert "should be [1, 0], got [1, 1, 1, 1, 1]. Stop. [mistake: no-stop]" in text
 
