@@ -33,6 +33,16 @@ def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def next_token_example() -> tuple[list[str], np.ndarray]:
+    """A language model's choice of the next word, for softmax and temperature.
+
+    "The cat sat on the ..." with six candidate words and made-up but plausible scores (logits):
+    returns (words, logits), logits a (6,) float64 array, most likely word first.
+    """
+    words = ["mat", "floor", "sofa", "roof", "moon", "banana"]
+    return words, np.array([4.1, 3.2, 2.9, 1.5, 0.2, -1.0])
+
+
 # ---------------------------------------------------------------------------------------------
 # MNIST: 70,000 handwritten digits, shipped in the repo as data/mnist.npz (see data/README.md).
 

@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 # print and in grey scale too.
 CLASS_COLORS = ("#1f77b4", "#ff7f0e")
 CLASS_MARKERS = ("o", "^")
+BLUE, ORANGE = CLASS_COLORS
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (4.5, 4.0)) -> Axes:
@@ -262,7 +263,58 @@ def plot_perceptron_diagram(
     return ax
 
 
+def plot_function_and_derivative(
+    x,
+    values,
+    derivative,
+    ax: Axes | None = None,
+    title: str | None = None,
+    numerical=None,
+    saturated=None,
+) -> Axes:
+    """An activation and its derivative on one axis: ``values`` and ``derivative`` at ``x``.
+
+    ``numerical``: a numerical derivative at ``x`` drawn dashed, which a right ``derivative``
+    covers. ``saturated``: a boolean array over ``x``, shaded where the gradient all but vanishes.
+    """
+    ax = _axes(ax, figsize=(6.0, 3.6))
+    x = np.asarray(x, dtype=float)
+    if saturated is not None:
+        mask = np.asarray(saturated, dtype=bool)
+        ax.fill_between(
+            x, 0, 1, where=mask, transform=ax.get_xaxis_transform(), color="#d62728",
+            alpha=0.08, label="saturated: gradient < 1% of its peak",
+        )  # fmt: skip
+    ax.plot(x, np.asarray(values, dtype=float), color=BLUE, linewidth=2.5, label="f(x)")
+    ax.plot(x, np.asarray(derivative, dtype=float), color=ORANGE, linewidth=2, label="f'(x)")
+    if numerical is not None:
+        ax.plot(
+            x, np.asarray(numerical, dtype=float), color="black", linewidth=1, linestyle="--",
+            label="numerical f'(x)",
+        )  # fmt: skip
+    ax.axhline(0, color="grey", linewidth=0.6)
+    ax.axvline(0, color="grey", linewidth=0.6)
+    ax.set(xlabel="$x$", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def plot_probabilities(labels: Sequence[str], probabilities, ax: Axes | None = None, title=None):
+    """A bar per label with its probability written above it (a softmax over a few words)."""
+    ax = _axes(ax, figsize=(6.0, 3.2))
+    p = np.asarray(probabilities, dtype=float)
+    bars = ax.bar(range(len(p)), p, color=BLUE)
+    for bar, value in zip(bars, p, strict=True):
+        ax.text(bar.get_x() + bar.get_width() / 2, value + 0.01, f"{value:.2f}", ha="center")
+    ax.set_xticks(range(len(p)), list(labels))
+    ax.set(ylim=(0, 1.1), ylabel="probability", title=title)
+    return ax
+
+
 __all__ = [
+    "plot_function_and_derivative",
+    "plot_probabilities",
     "CLASS_COLORS",
     "CLASS_MARKERS",
     "plot_boundary_line",

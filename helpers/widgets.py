@@ -25,8 +25,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from helpers.data import logic_gate
-from helpers.plots import plot_decision_boundary, plot_errors_per_epoch
+from helpers.data import logic_gate, next_token_example
+from helpers.plots import (
+    plot_decision_boundary,
+    plot_errors_per_epoch,
+    plot_function_and_derivative,
+    plot_probabilities,
+)
 
 
 def _require_function(func, name: str, signature: str) -> None:
@@ -255,4 +260,189 @@ def perceptron_trainer_widget(
     return PerceptronTrainer(train_fn, predict_fn, **options)
 
 
-__all__ = ["PerceptronTrainer", "perceptron_trainer_widget"]
+def _as_float_array(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A student's result as floats of ``shape``, or a clear error that names the function."""
+    if value is None:
+        raise TypeError(f"{name} returned None. Did it forget a `return` statement?")
+    array = np.asarray(value, dtype=float)
+    if array.shape != shape:
+        raise ValueError(f"{name} returned shape {array.shape}; shape {shape} was expected.")
+    return array
+
+
+def _show_problem(summary: widgets.HTML, output: widgets.Output, exc: Exception) -> Exception:
+    """Say what stopped a redraw, naming the student's function; return the underlying error."""
+    if isinstance(exc, _RaisedBy):
+        error, message = exc.error, exc.describe()
+    else:
+        error, message = exc, f"<b>{type(exc).__name__}</b>: {html.escape(str(exc))}"
+    summary.value = f"{message}<br>Finish the exercise above, run its cell, then move a control."
+    output.clear_output()
+    return error
+
+
+class ActivationExplorer(widgets.VBox):
+    """Pick an activation; see it, its derivative and where it saturates, from the student's code.
+
+    ``functions`` maps a name to ``(f, f_grad)``, the student's elementwise activation and its
+    derivative (looked up again by name at each redraw, see the module docstring). Controls:
+    ``activation`` (Dropdown) and ``x_max`` (the plot spans -x_max..x_max). The plot shows f, f',
+    a numerical derivative of f (centered differences: the student's f' should cover it) and the
+    saturated region, where |f'| is below 1% of its peak. After each redraw: ``figure``,
+    ``result`` (x, f(x), f'(x)), ``error`` (or None), ``redraws``.
+    """
+
+    def __init__(self, functions: dict, activation: str | None = None, x_max: float = 6.0):
+        if not functions:
+            raise ValueError("functions should map at least one name to (f, f_grad).")
+        for name, pair in functions.items():
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise TypeError(f"functions[{name!r}] should be a pair (f, f_grad).")
+            _require_function(pair[0], f"functions[{name!r}][0]", "f(x) -> array like x")
+            _require_function(pair[1], f"functions[{name!r}][1]", "f_grad(x) -> array like x")
+        self.functions = dict(functions)
+        names = list(self.functions)
+        self.activation = widgets.Dropdown(
+            options=names, value=activation or names[0], description="activation"
+        )
+        self.x_max = widgets.FloatSlider(
+            value=x_max, min=1.0, max=30.0, step=1.0, description="x from -/+",
+            continuous_update=False, style={"description_width": "initial"},
+        )  # fmt: skip
+        self.summary = widgets.HTML()
+        self.output = widgets.Output()
+        self.figure, self.result, self.error, self.redraws = None, None, None, 0
+        super().__init__([widgets.HBox([self.activation, self.x_max]), self.summary, self.output])
+        for control in (self.activation, self.x_max):
+            control.observe(lambda change: self.redraw(), names="value")
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.redraws += 1
+        if self.figure is not None:
+            plt.close(self.figure)
+        self.figure, self.result, self.error = None, None, None
+        name = self.activation.value
+        f, f_grad = (_latest(g) for g in self.functions[name])
+        f_name, grad_name = _function_name(f, name), _function_name(f_grad, f"{name}_grad")
+        x = np.linspace(-self.x_max.value, self.x_max.value, 801)
+        h = 1e-5 * max(1.0, self.x_max.value)
+        try:
+            values = _as_float_array(_call(f, f_name, x.copy()), f_name, x.shape)
+            slope = _as_float_array(_call(f_grad, grad_name, x.copy()), grad_name, x.shape)
+            numerical = (
+                _as_float_array(_call(f, f_name, x + h), f_name, x.shape)
+                - _as_float_array(_call(f, f_name, x - h), f_name, x.shape)
+            ) / (2 * h)
+        except Exception as exc:  # the student's code may not be finished yet
+            self.error = _show_problem(self.summary, self.output, exc)
+            return
+        peak = float(np.max(np.abs(slope))) if np.all(np.isfinite(slope)) else float("nan")
+        saturated = np.abs(slope) < 0.01 * peak
+        fig, ax = plt.subplots(figsize=(7, 3.8))
+        plot_function_and_derivative(
+            x, values, slope, ax=ax, title=name, numerical=numerical, saturated=saturated
+        )
+        fig.tight_layout()
+        self.figure, self.result = fig, (x, values, slope)
+        gap = float(np.max(np.abs(slope - numerical)))
+        verdict = (
+            "your derivative matches the numerical one"
+            if gap < 1e-4
+            else f"<b>your derivative differs from the numerical one by up to {gap:.3g}</b>"
+        )
+        share = float(np.mean(saturated))
+        self.summary.value = (
+            f"largest |{grad_name}(x)|: {peak:.4g} &nbsp; saturated: {share:.0%} of the range"
+            f" &nbsp; {verdict}"
+        )
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+
+
+def activation_explorer_widget(functions: dict, **options) -> ActivationExplorer:
+    """The lesson 2 explorer: ``functions`` maps names to the student's ``(f, f_grad)`` pairs,
+    for example ``{"sigmoid": (sigmoid, sigmoid_grad), "relu": (relu, relu_grad)}``.
+    options: activation (the first shown), x_max. Returns the widget; show it with display(...).
+    """
+    return ActivationExplorer(functions, **options)
+
+
+class SoftmaxTemperature(widgets.VBox):
+    """Next-token probabilities from the student's ``softmax(z, temperature)``, as bars.
+
+    Control: ``temperature`` (a log slider from 0.05 to 20). Small temperatures approach greedy
+    decoding (all the probability on the top word), large ones a uniform choice. After each
+    redraw: ``figure``, ``result`` (the probabilities), ``error``, ``redraws``.
+    """
+
+    def __init__(self, softmax_fn: Callable, words=None, logits=None, temperature: float = 1.0):
+        _require_function(softmax_fn, "softmax_fn", "softmax_fn(z, temperature) -> probabilities")
+        if words is None or logits is None:
+            words, logits = next_token_example()
+        self.words, self.logits = list(words), np.asarray(logits, dtype=float)
+        if self.logits.shape != (len(self.words),):
+            raise ValueError("logits should hold one score per word.")
+        self.softmax_fn = softmax_fn
+        self.temperature = widgets.FloatLogSlider(
+            value=temperature, base=10, min=np.log10(0.05), max=np.log10(20), step=0.05,
+            description="temperature", readout_format=".3g", continuous_update=False,
+            style={"description_width": "initial"},
+        )  # fmt: skip
+        self.summary = widgets.HTML()
+        self.output = widgets.Output()
+        self.figure, self.result, self.error, self.redraws = None, None, None, 0
+        super().__init__([self.temperature, self.summary, self.output])
+        self.temperature.observe(lambda change: self.redraw(), names="value")
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.redraws += 1
+        if self.figure is not None:
+            plt.close(self.figure)
+        self.figure, self.result, self.error = None, None, None
+        softmax_fn = _latest(self.softmax_fn)
+        name = _function_name(softmax_fn, "softmax")
+        t = float(self.temperature.value)
+        try:
+            p = _as_float_array(
+                _call(softmax_fn, name, self.logits.copy(), t), name, self.logits.shape
+            )
+            if not np.isclose(p.sum(), 1.0, atol=1e-6):
+                raise ValueError(f"{name} returned probabilities that sum to {p.sum():.4g}, not 1.")
+        except Exception as exc:  # the student's code may not be finished yet
+            self.error = _show_problem(self.summary, self.output, exc)
+            return
+        fig, ax = plt.subplots(figsize=(7, 3.2))
+        plot_probabilities(self.words, p, ax=ax, title=f"The cat sat on the ... (T = {t:.3g})")
+        fig.tight_layout()
+        self.figure, self.result = fig, p
+        entropy = float(-np.sum(p * np.log(np.clip(p, 1e-300, None))))
+        top = int(np.argmax(p))
+        self.summary.value = (
+            f"most likely: <b>{html.escape(self.words[top])}</b> ({p[top]:.0%}) &nbsp;"
+            f" entropy {entropy:.2f} nats (uniform over {len(p)} words: {np.log(len(p)):.2f})"
+        )
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+
+
+def softmax_temperature_widget(softmax_fn: Callable, **options) -> SoftmaxTemperature:
+    """The lesson 2 temperature slider over the student's ``softmax(z, temperature)``.
+    options: words, logits (default: helpers.data.next_token_example()), temperature.
+    """
+    return SoftmaxTemperature(softmax_fn, **options)
+
+
+__all__ = [
+    "ActivationExplorer",
+    "PerceptronTrainer",
+    "SoftmaxTemperature",
+    "activation_explorer_widget",
+    "perceptron_trainer_widget",
+    "softmax_temperature_widget",
+]

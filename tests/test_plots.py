@@ -206,3 +206,29 @@ def test_decision_boundary_says_when_predict_returns_none():
     X, y = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1])
     with pytest.raises(ValueError, match="forget a `return`"):
         plot_decision_boundary(lambda grid: None, X, y)
+
+
+def test_function_and_derivative_with_the_numerical_slope_and_the_saturated_region():
+    from helpers.plots import plot_function_and_derivative
+
+    x = np.linspace(-5, 5, 101)
+    ax = plot_function_and_derivative(
+        x, np.tanh(x), 1 - np.tanh(x) ** 2, numerical=1 - np.tanh(x) ** 2, saturated=np.abs(x) > 4
+    )
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert {"f(x)", "f'(x)", "numerical f'(x)"} <= set(labels)
+    assert any("saturated" in c.get_label() for c in ax.collections)
+    plt.close(ax.figure)
+
+
+def test_probabilities_as_labelled_bars():
+    from helpers.data import next_token_example
+    from helpers.plots import plot_probabilities
+
+    words, logits = next_token_example()
+    assert len(words) == logits.shape[0] == 6 and np.all(np.diff(logits) < 0)
+    p = np.exp(logits) / np.exp(logits).sum()
+    ax = plot_probabilities(words, p)
+    assert [t.get_text() for t in ax.get_xticklabels()] == words
+    assert len(ax.patches) == 6 and ax.texts[0].get_text() == f"{p[0]:.2f}"
+    plt.close(ax.figure)

@@ -241,3 +241,81 @@ def test_the_xor_answer_describes_what_the_widget_shows():
     claims = ("**every** epoch counts 4 mistakes", "(accuracy 0.5)", "**the line stops moving**")
     for claim in (*claims, "$\\mathbf{w} = (-1, 0)$, $b = 1$"):
         assert claim in answer, claim
+
+
+# --- lesson 2: the activation explorer and the softmax temperature slider ------------------
+
+from helpers.widgets import ActivationExplorer, SoftmaxTemperature  # noqa: E402
+
+
+def reference_sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))  # stable everywhere
+
+
+def reference_sigmoid_grad(x):
+    s = reference_sigmoid(x)
+    return s * (1 - s)
+
+
+def relu_pair():
+    return (lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float))
+
+
+def test_the_explorer_draws_the_students_function_its_derivative_and_the_saturation():
+    explorer = ActivationExplorer(
+        {"sigmoid": (reference_sigmoid, reference_sigmoid_grad), "relu": relu_pair()}, x_max=30
+    )
+    x, values, slope = explorer.result
+    assert x.shape == values.shape == slope.shape and x[0] == -30 and x[-1] == 30
+    assert "matches the numerical one" in explorer.summary.value
+    assert "largest |reference_sigmoid_grad(x)|: 0.25" in explorer.summary.value
+    saturated = float(explorer.summary.value.split("saturated: ")[1].split("%")[0])
+    assert saturated > 50  # most of -30..30 is flat for a sigmoid
+    first = explorer.figure
+    explorer.activation.value = "relu"
+    assert explorer.figure is not first and explorer.redraws == 2
+    assert np.array_equal(explorer.result[1], np.maximum(explorer.result[0], 0))
+    explorer.x_max.value = 3
+    assert explorer.result[0][-1] == 3
+
+
+def test_a_derivative_of_the_wrong_variable_is_shown_to_differ():
+    # sigma'(x) written as x * (1 - x): the formula in terms of sigma(x), applied to x
+    explorer = ActivationExplorer({"sigmoid": (reference_sigmoid, lambda x: x * (1 - x))})
+    assert "differs from the numerical one" in explorer.summary.value
+
+
+def test_the_explorer_names_an_unfinished_or_broken_function():
+    def sigmoid(x):
+        raise NotImplementedError()
+
+    explorer = ActivationExplorer({"sigmoid": (sigmoid, reference_sigmoid_grad)})
+    assert "sigmoid is not implemented yet" in explorer.summary.value
+    assert isinstance(explorer.error, NotImplementedError) and explorer.figure is None
+    explorer = ActivationExplorer({"sigmoid": (reference_sigmoid, lambda x: None)})
+    assert "returned None" in explorer.summary.value
+    with pytest.raises(TypeError, match="pair"):
+        ActivationExplorer({"sigmoid": reference_sigmoid})
+
+
+def stable_softmax(z, temperature=1.0):
+    z = np.asarray(z) / temperature
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_the_temperature_slider_goes_from_greedy_to_flat():
+    widget = SoftmaxTemperature(stable_softmax)
+    assert (
+        np.isclose(widget.result.sum(), 1.0) and "most likely: <b>mat</b>" in widget.summary.value
+    )
+    widget.temperature.value = 0.05
+    assert widget.result.max() > 0.99  # greedy
+    widget.temperature.value = 20
+    assert widget.result.max() - widget.result.min() < 0.1  # nearly uniform
+    assert widget.redraws == 3
+
+
+def test_the_temperature_slider_explains_a_softmax_that_is_not_a_distribution():
+    widget = SoftmaxTemperature(lambda z, temperature=1.0: np.exp(z))
+    assert "sum to" in widget.summary.value and widget.figure is None
