@@ -115,7 +115,43 @@ def _check_labels(labels, P: np.ndarray, name: str):
     return labels
 
 
-class PerceptronTrainer(widgets.VBox):
+class _RedrawingWidget(widgets.VBox):
+    """What the course's widgets share: a summary line, an output area with one figure, and
+    what the last redraw left (``figure``, ``result``, ``error``, ``redraws``) for the tests."""
+
+    def _setup(self, controls: list) -> None:
+        self.summary = widgets.HTML()
+        self.output = widgets.Output()
+        self.figure, self.result, self.error, self.redraws = None, None, None, 0
+        widgets.VBox.__init__(self, [*controls, self.summary, self.output])
+
+    def _begin_redraw(self) -> None:
+        self.redraws += 1
+        if self.figure is not None:
+            plt.close(self.figure)
+        self.figure, self.result, self.error = None, None, None
+
+    def _fail(self, exc: Exception) -> None:
+        """Say what stopped the redraw, naming the student's function."""
+        if isinstance(exc, _RaisedBy):
+            self.error, message = exc.error, exc.describe()
+        else:  # a result of the wrong form
+            self.error, message = exc, f"<b>{type(exc).__name__}</b>: {html.escape(str(exc))}"
+        self.summary.value = (
+            f"{message}<br>Finish the exercises above, run their cells, then move a control."
+        )
+        self.output.clear_output()
+
+    def _show(self, fig, result, summary: str) -> None:
+        self.figure, self.result = fig, result
+        self.summary.value = summary
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)  # shown once, in the output area; not again when the cell ends
+
+
+class PerceptronTrainer(_RedrawingWidget):
     """Train a perceptron on a logic gate and show its decision boundary and mistakes per epoch.
 
     Controls: ``gate`` (Dropdown), ``learning_rate`` (FloatLogSlider), ``epochs`` (IntSlider).
@@ -171,14 +207,7 @@ class PerceptronTrainer(widgets.VBox):
             description="epochs",
             continuous_update=False,
         )
-        self.summary = widgets.HTML()
-        self.output = widgets.Output()
-        self.figure = None
-        self.result = None
-        self.error = None
-        self.redraws = 0
-        controls = widgets.HBox([self.gate, self.learning_rate, self.epochs])
-        super().__init__([controls, self.summary, self.output])
+        self._setup([widgets.HBox([self.gate, self.learning_rate, self.epochs])])
         for control in (self.gate, self.learning_rate, self.epochs):
             control.observe(self._on_change, names="value")
         self.redraw()
@@ -190,10 +219,7 @@ class PerceptronTrainer(widgets.VBox):
         """Retrain with the current settings and redraw the plots."""
         X, y = logic_gate(self.gate.value)
         lr, epochs = float(self.learning_rate.value), int(self.epochs.value)
-        self.redraws += 1
-        if self.figure is not None:
-            plt.close(self.figure)
-        self.figure, self.result, self.error = None, None, None
+        self._begin_redraw()
         train_fn, predict_fn = _latest(self.train_fn), _latest(self.predict_fn)
         train_name = _function_name(train_fn, "train_fn")
         predict_name = _function_name(predict_fn, "predict_fn")
@@ -215,17 +241,8 @@ class PerceptronTrainer(widgets.VBox):
         except Exception as exc:  # the student's code may not be finished yet
             if fig is not None:
                 plt.close(fig)
-            if isinstance(exc, _RaisedBy):
-                self.error, message = exc.error, exc.describe()
-            else:  # a result of the wrong form, caught by the checks above or by the plots
-                self.error = exc
-                message = f"<b>{type(exc).__name__}</b>: {html.escape(str(exc))}"
-            self.summary.value = (
-                f"{message}<br>Finish the exercises above, run their cells, then move a slider."
-            )
-            self.output.clear_output()
+            self._fail(exc)
             return
-        self.figure, self.result = fig, (w, b, errors)
         done = len(errors) < epochs or (len(errors) and errors[-1] == 0)
         status = (
             f"converged after {len(errors)} epoch(s)"
@@ -234,14 +251,12 @@ class PerceptronTrainer(widgets.VBox):
             " visited (the line drawn is the one after the epoch's updates)"
         )
         weights = ", ".join(f"{v:.4g}" for v in w)
-        self.summary.value = (
+        self._show(
+            fig,
+            (w, b, errors),
             f"w = [{weights}], b = {float(b):.4g} &nbsp;&nbsp; {status}"
-            f" (learning rate {lr:.3g}, at most {epochs} epoch(s))"
+            f" (learning rate {lr:.3g}, at most {epochs} epoch(s))",
         )
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)  # shown once, in the output area; not again when the cell ends
 
 
 def perceptron_trainer_widget(
@@ -270,18 +285,7 @@ def _as_float_array(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
     return array
 
 
-def _show_problem(summary: widgets.HTML, output: widgets.Output, exc: Exception) -> Exception:
-    """Say what stopped a redraw, naming the student's function; return the underlying error."""
-    if isinstance(exc, _RaisedBy):
-        error, message = exc.error, exc.describe()
-    else:
-        error, message = exc, f"<b>{type(exc).__name__}</b>: {html.escape(str(exc))}"
-    summary.value = f"{message}<br>Finish the exercise above, run its cell, then move a control."
-    output.clear_output()
-    return error
-
-
-class ActivationExplorer(widgets.VBox):
+class ActivationExplorer(_RedrawingWidget):
     """Pick an activation; see it, its derivative and where it saturates, from the student's code.
 
     ``functions`` maps a name to ``(f, f_grad)``, the student's elementwise activation and its
@@ -309,19 +313,13 @@ class ActivationExplorer(widgets.VBox):
             value=x_max, min=1.0, max=30.0, step=1.0, description="x from -/+",
             continuous_update=False, style={"description_width": "initial"},
         )  # fmt: skip
-        self.summary = widgets.HTML()
-        self.output = widgets.Output()
-        self.figure, self.result, self.error, self.redraws = None, None, None, 0
-        super().__init__([widgets.HBox([self.activation, self.x_max]), self.summary, self.output])
+        self._setup([widgets.HBox([self.activation, self.x_max])])
         for control in (self.activation, self.x_max):
             control.observe(lambda change: self.redraw(), names="value")
         self.redraw()
 
     def redraw(self) -> None:
-        self.redraws += 1
-        if self.figure is not None:
-            plt.close(self.figure)
-        self.figure, self.result, self.error = None, None, None
+        self._begin_redraw()
         name = self.activation.value
         f, f_grad = (_latest(g) for g in self.functions[name])
         f_name, grad_name = _function_name(f, name), _function_name(f_grad, f"{name}_grad")
@@ -335,7 +333,7 @@ class ActivationExplorer(widgets.VBox):
                 - _as_float_array(_call(f, f_name, x - h), f_name, x.shape)
             ) / (2 * h)
         except Exception as exc:  # the student's code may not be finished yet
-            self.error = _show_problem(self.summary, self.output, exc)
+            self._fail(exc)
             return
         peak = float(np.max(np.abs(slope))) if np.all(np.isfinite(slope)) else float("nan")
         saturated = np.abs(slope) < 0.01 * peak
@@ -344,7 +342,6 @@ class ActivationExplorer(widgets.VBox):
             x, values, slope, ax=ax, title=name, numerical=numerical, saturated=saturated
         )
         fig.tight_layout()
-        self.figure, self.result = fig, (x, values, slope)
         gap = float(np.max(np.abs(slope - numerical)))
         verdict = (
             "your derivative matches the numerical one"
@@ -352,14 +349,12 @@ class ActivationExplorer(widgets.VBox):
             else f"<b>your derivative differs from the numerical one by up to {gap:.3g}</b>"
         )
         share = float(np.mean(saturated))
-        self.summary.value = (
+        self._show(
+            fig,
+            (x, values, slope),
             f"largest |{grad_name}(x)|: {peak:.4g} &nbsp; saturated: {share:.0%} of the range"
-            f" &nbsp; {verdict}"
+            f" &nbsp; {verdict}",
         )
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
 
 
 def activation_explorer_widget(functions: dict, **options) -> ActivationExplorer:
@@ -370,7 +365,7 @@ def activation_explorer_widget(functions: dict, **options) -> ActivationExplorer
     return ActivationExplorer(functions, **options)
 
 
-class SoftmaxTemperature(widgets.VBox):
+class SoftmaxTemperature(_RedrawingWidget):
     """Next-token probabilities from the student's ``softmax(z, temperature)``, as bars.
 
     Control: ``temperature`` (a log slider from 0.05 to 20). Small temperatures approach greedy
@@ -391,18 +386,12 @@ class SoftmaxTemperature(widgets.VBox):
             description="temperature", readout_format=".3g", continuous_update=False,
             style={"description_width": "initial"},
         )  # fmt: skip
-        self.summary = widgets.HTML()
-        self.output = widgets.Output()
-        self.figure, self.result, self.error, self.redraws = None, None, None, 0
-        super().__init__([self.temperature, self.summary, self.output])
+        self._setup([self.temperature])
         self.temperature.observe(lambda change: self.redraw(), names="value")
         self.redraw()
 
     def redraw(self) -> None:
-        self.redraws += 1
-        if self.figure is not None:
-            plt.close(self.figure)
-        self.figure, self.result, self.error = None, None, None
+        self._begin_redraw()
         softmax_fn = _latest(self.softmax_fn)
         name = _function_name(softmax_fn, "softmax")
         t = float(self.temperature.value)
@@ -413,22 +402,19 @@ class SoftmaxTemperature(widgets.VBox):
             if not np.isclose(p.sum(), 1.0, atol=1e-6):
                 raise ValueError(f"{name} returned probabilities that sum to {p.sum():.4g}, not 1.")
         except Exception as exc:  # the student's code may not be finished yet
-            self.error = _show_problem(self.summary, self.output, exc)
+            self._fail(exc)
             return
         fig, ax = plt.subplots(figsize=(7, 3.2))
         plot_probabilities(self.words, p, ax=ax, title=f"The cat sat on the ... (T = {t:.3g})")
         fig.tight_layout()
-        self.figure, self.result = fig, p
         entropy = float(-np.sum(p * np.log(np.clip(p, 1e-300, None))))
         top = int(np.argmax(p))
-        self.summary.value = (
+        self._show(
+            fig,
+            p,
             f"most likely: <b>{html.escape(self.words[top])}</b> ({p[top]:.0%}) &nbsp;"
-            f" entropy {entropy:.2f} nats (uniform over {len(p)} words: {np.log(len(p)):.2f})"
+            f" entropy {entropy:.2f} nats (uniform over {len(p)} words: {np.log(len(p)):.2f})",
         )
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
 
 
 def softmax_temperature_widget(softmax_fn: Callable, **options) -> SoftmaxTemperature:
