@@ -41,6 +41,11 @@ _array_equal = np.array_equal
 _argmax = np.argmax
 _unravel_index = np.unravel_index
 _ndarray = np.ndarray
+_generic = np.generic
+_float64 = np.float64
+_float32 = np.float32
+_default_rng = np.random.default_rng
+_errstate = np.errstate
 _bool_ = np.bool_
 _type = type
 _isinstance = isinstance
@@ -57,6 +62,8 @@ _extract_tb = traceback.extract_tb
 _FunctionType = type(lambda: None)
 _CodeType = type((lambda: None).__code__)
 
+# Array arguments up to this many entries are checked for in-place changes after each call.
+_LARGEST_WATCHED = 10_000_000
 # Sequences up to this long are shown whole in a message.
 _SHOWN_WHOLE = 30
 # How a message carries the identifier of the mistake it names.
@@ -65,7 +72,7 @@ MISTAKE_TAG = "[mistake: {}]"
 OWN_MISTAKES = (
     "not-defined", "changed-signature", "wrong-return-count", "wrong-type", "missing-return", "not-a-number", "array-not-number", "wrong-shape",
     "transposed", "wrong-ndim", "wrong-dtype", "unsigned-int", "bool-not-int", "float-not-int",
-    "overflow", "warning", "modifies-input",
+    "overflow", "warning", "modifies-input", "float64-promotion", "bool-not-float", "int-not-float",
 )  # fmt: skip
 # A known wrong result and what it means: (the wrong value, mistake identifier, hint).
 KnownMistake = tuple[Any, str, str]
@@ -231,20 +238,36 @@ class StudentFunction:
     and says what the error usually means, chained to the original error and its traceback.
     ``warnings`` holds the messages of the warnings raised by the last call, for the tests whose
     docstring forbids them (``check_no_warnings``). With ``returns=k``, every call checks that the
-    function returned a tuple of k values, so a test cell can unpack the result safely.
+    function returned a tuple of k values, so a test cell can unpack the result safely. Every
+    call checks that the NumPy arrays it was given are unchanged afterwards, except the
+    parameters named in ``in_place`` (a function whose docstring says it works in place).
     """
 
-    def __init__(self, func: Callable[..., Any], name: str, returns: int | None = None):
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        name: str,
+        returns: int | None = None,
+        in_place: Sequence[str] = (),
+    ):
         self.func = func
         self.name = name
         self.returns = returns
+        self.in_place = tuple(in_place)
         self.warnings: list[str] = []
         self._noted = False  # the stderr note is shown once per test cell, not once per call
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True  # noqa: F841  (IPython hides this frame in tracebacks)
+        inputs = self._arrays_given(args, kwargs)
         stderr = _StringIO()
-        with _catch_warnings(record=True) as caught, _redirect_stderr(stderr):
+        # NumPy's default error state: a global np.seterr(all="ignore") in the notebook cannot
+        # hide an overflow from check_no_warnings (an np.errstate inside the function still can).
+        with (
+            _catch_warnings(record=True) as caught,
+            _redirect_stderr(stderr),
+            _errstate(divide="warn", over="warn", invalid="warn", under="ignore"),
+        ):
             _simplefilter("always")
             try:
                 result = self.func(*args, **kwargs)
@@ -255,6 +278,15 @@ class StudentFunction:
         self._show_as_note(stderr.getvalue())
         if error is not None:
             raise _failure(self._explain(error, args, kwargs)) from error
+        for parameter, (array, before) in inputs.items():
+            if not _array_equal(array, before, equal_nan=array.dtype.kind in "fc"):
+                fail(
+                    f"{self.name}(...) changed its argument `{parameter}` in place: the caller's"
+                    " array is not the same after the call. Work on a new array instead (for"
+                    f" example `{parameter} = {parameter} - m` instead of `{parameter} -= m`, or"
+                    f" `out = {parameter}.copy()` before changing `out[...]`).",
+                    "modifies-input",
+                )
         if self.returns is not None:
             check_type(result, tuple, f"what {self.name}(...) returned")
             if _len(result) != self.returns:
@@ -264,6 +296,20 @@ class StudentFunction:
                     "wrong-return-count",
                 )
         return result
+
+    def _arrays_given(self, args: tuple, kwargs: dict) -> dict[str, tuple[Any, Any]]:
+        """Parameter name -> (the array passed, a copy) for every array argument to watch."""
+        try:
+            bound = _signature(self.func).bind(*args, **kwargs).arguments
+        except (TypeError, ValueError):  # the call itself will fail and explain why
+            return {}
+        return {
+            name: (value, value.copy())
+            for name, value in bound.items()
+            if _isinstance(value, _ndarray)
+            and value.size <= _LARGEST_WATCHED
+            and name not in self.in_place
+        }
 
     def _show_as_note(self, written: str) -> None:
         lines = list(dict.fromkeys(self.warnings))
@@ -275,9 +321,9 @@ class StudentFunction:
         self._noted = True
         shown = lines[:8] + ([f"... ({_len(lines) - 8} more lines)"] if _len(lines) > 8 else [])
         _print(
-            f"Note: {self.name} (or a function it calls) wrote this to stderr; a progress bar or"
-            " a warning costs no points. Later calls in this cell are not shown:\n    "
-            + "\n    ".join(line[:200] for line in shown)
+            f"Note: {self.name} (or a function it calls) wrote this to stderr. That costs no"
+            " points by itself (a check that forbids warnings says so below). Later calls in"
+            " this cell are not shown:\n    " + "\n    ".join(line[:200] for line in shown)
         )
 
     def _explain(self, error: BaseException, args: tuple, kwargs: dict) -> str:
@@ -303,18 +349,24 @@ def _parameters(func: Any) -> str | None:
 
 
 def check_function(
-    func: Any, name: str, returns: int | None = None, signature: str | None = None
+    func: Any,
+    name: str,
+    returns: int | None = None,
+    signature: str | None = None,
+    in_place: Sequence[str] = (),
 ) -> StudentFunction:
     """Check that ``func`` is a function the student has defined, and return it wrapped.
 
     Test cells call the student's code through the returned ``StudentFunction``; ``returns`` is
     the number of values the function returns, when it returns several. ``signature`` is the
     parameter list the exercise gives, such as ``"(X, y, lr=0.1, epochs=20)"``: names, order and
-    defaults must match, since later lessons call the function by them.
+    defaults must match, since later lessons call the function by them. ``in_place`` names the
+    parameters the function may change (its docstring says so); any other array argument that a
+    call changes fails the check.
     """
     if _failing.get(name) is not func:
         _failing.pop(name, None)  # redefined since it last failed: judge it afresh
-    checked = StudentFunction(func, name, returns)
+    checked = StudentFunction(func, name, returns, in_place)
     _checked[:] = [checked]
     if func is None or not _callable(func):
         fail(
@@ -436,6 +488,45 @@ def check_dtype_kind(array: Any, kinds: str, name: str = "result") -> None:
     fail(f"{name} should hold {wanted} values, but its dtype is {array.dtype}.{hint}", mistake)
 
 
+def check_like(result: Any, x: Any, name: str = "result") -> None:
+    """Check that an elementwise function's ``result`` has the shape and the dtype of its input ``x``.
+
+    For a 0-d ``x`` a NumPy scalar of the right dtype is accepted too (NumPy returns one for
+    ``np.exp(np.array(1.0))``). A float32 input must give float32: the message names the usual
+    cause of a float64 result, a float64 constant or array that promotes the whole computation.
+    """
+    x = _asarray(x)
+    if x.ndim == 0 and _type(result) in (float, int):
+        fail(
+            f"{name} should be a 0-d array or a NumPy float of dtype {x.dtype}, got a Python"
+            f" {_type(result).__name__}, which has no dtype: return the NumPy result as it is"
+            " (without float(...) or .item()).",
+            "wrong-type",
+        )
+    if not (x.ndim == 0 and _isinstance(result, _generic)):
+        check_shape(result, x.shape, name)
+    dtype = _asarray(result).dtype
+    if dtype == x.dtype:
+        return
+    message = f"{name} should keep the input's dtype {x.dtype}, but its dtype is {dtype}."
+    if dtype.kind == "b":
+        fail(message + " Convert a boolean mask with .astype(x.dtype).", "bool-not-float")
+    if dtype.kind in "iu":
+        fail(
+            message + " Convert with .astype(x.dtype), and keep the values as floats.",
+            "int-not-float",
+        )
+    if x.dtype.kind == "f" and dtype.kind == "f" and dtype.itemsize > x.dtype.itemsize:
+        fail(
+            message + " A float64 value promotes the whole result: a NumPy constant such as"
+            " np.sqrt(2 / np.pi) or np.float64(1.0), an array made without a dtype (np.ones(...),"
+            " np.where(x > 0, 1.0, 0.0), .astype(float)). Use Python floats (math.sqrt(2 /"
+            " math.pi)), np.ones_like(x), or .astype(x.dtype).",
+            "float64-promotion",
+        )
+    fail(message, "wrong-dtype")
+
+
 # ---------------------------------------------------------------------------------------------
 # Values
 
@@ -451,14 +542,23 @@ def check_finite(array: Any, name: str = "result") -> None:
         )
 
 
-def _first_difference(wrong, actual_values, expected_values, name: str) -> str:
+def _two_numbers(expected: Any, actual: Any, tolerance: str = "") -> str:
+    """'expected 0.25, got 0.3': rounded to 6 decimals, or in full when that shows no difference."""
+    if tolerance and round(expected, 6) == round(actual, 6):
+        return f"expected {expected!r}, got {actual!r} (the tolerance is {tolerance})"
+    if tolerance:
+        expected, actual = round(expected, 6), round(actual, 6)
+    return f"expected {expected!r}, got {actual!r}"
+
+
+def _first_difference(wrong, actual_values, expected_values, name: str, tolerance="") -> str:
     position = _unravel_index(_argmax(wrong), wrong.shape)
     index = tuple(int(i) for i in position)
     shown = index[0] if _len(index) == 1 else index  # 3, not (3,), for a 1-D array
+    pair = _two_numbers(expected_values[position].item(), actual_values[position].item(), tolerance)
     return (
         f"{name} has {int(wrong.sum())} wrong value(s) out of {wrong.size}; the first is at index"
-        f" {shown}: expected {expected_values[position].item()!r},"
-        f" got {actual_values[position].item()!r}."
+        f" {shown}: {pair}."
     )
 
 
@@ -497,11 +597,18 @@ def check_close(
         )
     if _allclose(actual_values, expected_values, rtol=rtol, atol=atol, equal_nan=False):
         return
+    tolerance = f"rtol={rtol:g}, atol={atol:g}"
     if actual_values.ndim == 0:
-        message = f"{name} should be {float(expected_values):.6g}, got {float(actual_values):.6g}."
+        expected_number, actual_number = float(expected_values), float(actual_values)
+        message = f"{name} should be {expected_number:.6g}, got {actual_number:.6g}."
+        if f"{expected_number:.6g}" == f"{actual_number:.6g}":
+            message = (
+                f"{name} should be {expected_number!r}, got {actual_number!r} (the tolerance is"
+                f" {tolerance})."
+            )
     else:
         wrong = ~_isclose(actual_values, expected_values, rtol=rtol, atol=atol)
-        message = _first_difference(wrong, actual_values.round(6), expected_values.round(6), name)
+        message = _first_difference(wrong, actual_values, expected_values, name, tolerance)
     found = _known_mistake(
         actual_values,
         known_mistakes,
@@ -564,6 +671,68 @@ def check_unchanged(before: Any, after: Any, name: str) -> None:
         )
 
 
+def _tolerances(dtype: Any) -> tuple[float, float]:
+    """(rtol, atol) for comparing a result computed in ``dtype`` with a float64 reference."""
+    return (1e-4, 1e-6) if _asarray(0, dtype=dtype).itemsize < 8 else (1e-7, 1e-10)
+
+
+def check_elementwise(
+    call: StudentFunction,
+    reference: Callable[[Any], Any],
+    name: str,
+    seed: int = 0,
+    scale: float = 4.0,
+    shapes: Sequence[tuple[int, ...]] = ((7,), (3, 5), (2, 3, 4), ()),
+    **kwargs: Any,
+) -> None:
+    """Call an elementwise function on random float64 and float32 arrays of several shapes.
+
+    ``reference(x)`` gives the right values (computed in float64). Checks that each result has
+    the input's shape and dtype (``check_like``), is close to the reference (float32 within
+    1e-4 relative) and that the input is unchanged. ``kwargs`` are passed on to the call.
+    """
+    rng = _default_rng(seed)
+    for shape in shapes:
+        for dtype in (_float64, _float32):
+            x = _asarray(rng.standard_normal(shape) * scale, dtype=dtype)
+            before = x.copy()
+            described = f"{name} on a random {dtype.__name__} array of shape {shape}"
+            result = call(x, **kwargs)
+            check_like(result, x, described)
+            rtol, atol = _tolerances(dtype)
+            check_close(result, reference(before.astype(_float64)), described, rtol, atol)
+            check_unchanged(before, x, "x")
+
+
+def check_derivative(
+    f: StudentFunction,
+    f_grad: StudentFunction,
+    x: Any,
+    h: float = 1e-5,
+    hint: str | None = None,
+    mistake: str | None = None,
+) -> None:
+    """Check ``f_grad(x)`` against the slope of ``f`` measured by centered differences.
+
+    The slope at each entry is (f(x + h) - f(x - h)) / 2h, from the student's own ``f``, so
+    the check reveals no formula. ``x`` should be float64 and stay away from kinks (ReLU at 0).
+    """
+    x = _asarray(x, dtype=_float64)
+    numerical = (_asarray(f(x + h), dtype=float) - _asarray(f(x - h), dtype=float)) / (2 * h)
+    result = f_grad(x.copy())
+    check_like(result, x, f"{f_grad.name}(x)")
+    check_close(
+        result,
+        numerical,
+        f"{f_grad.name}(x), compared with the slope of your {f.name} measured with centered"
+        f" differences (f(x + h) - f(x - h)) / 2h, h = {h:g},",
+        rtol=1e-4,
+        atol=1e-6,
+        hint=hint,
+        mistake=mistake,
+    )
+
+
 def passed(message: str = "All tests passed.") -> None:
     """Print the line a student looks for after a test cell."""
     _print(f"\N{WHITE HEAVY CHECK MARK} {message}")
@@ -590,10 +759,13 @@ __all__ = [
     "OWN_MISTAKES",
     "StudentFunction",
     "check_close",
+    "check_derivative",
     "check_dtype_kind",
+    "check_elementwise",
     "check_equal",
     "check_finite",
     "check_function",
+    "check_like",
     "check_no_warnings",
     "check_number",
     "check_shape",

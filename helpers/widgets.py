@@ -292,8 +292,9 @@ class ActivationExplorer(_RedrawingWidget):
     derivative (looked up again by name at each redraw, see the module docstring). Controls:
     ``activation`` (Dropdown) and ``x_max`` (the plot spans -x_max..x_max). The plot shows f, f',
     a numerical derivative of f (centered differences: the student's f' should cover it) and the
-    saturated region, where |f'| is below 1% of its peak. After each redraw: ``figure``,
-    ``result`` (x, f(x), f'(x)), ``error`` (or None), ``redraws``.
+    saturated region, where |f'| is below 1% of its peak. The derivative is compared with the
+    numerical one except at kinks (where the slopes on either side differ, as relu's at 0).
+    After each redraw: ``figure``, ``result`` (x, f(x), f'(x)), ``error`` (or None), ``redraws``.
     """
 
     def __init__(self, functions: dict, activation: str | None = None, x_max: float = 6.0):
@@ -328,13 +329,16 @@ class ActivationExplorer(_RedrawingWidget):
         try:
             values = _as_float_array(_call(f, f_name, x.copy()), f_name, x.shape)
             slope = _as_float_array(_call(f_grad, grad_name, x.copy()), grad_name, x.shape)
-            numerical = (
-                _as_float_array(_call(f, f_name, x + h), f_name, x.shape)
-                - _as_float_array(_call(f, f_name, x - h), f_name, x.shape)
-            ) / (2 * h)
+            right = _as_float_array(_call(f, f_name, x + h), f_name, x.shape)
+            left = _as_float_array(_call(f, f_name, x - h), f_name, x.shape)
         except Exception as exc:  # the student's code may not be finished yet
             self._fail(exc)
             return
+        numerical = (right - left) / (2 * h)
+        # At a kink (relu's corner at 0) the slopes on the left and on the right differ: no
+        # derivative exists there, so the comparison leaves such points out.
+        with np.errstate(invalid="ignore"):
+            kink = np.abs((right - values) / h - (values - left) / h) > 1e-3 * (1 + np.abs(slope))
         peak = float(np.max(np.abs(slope))) if np.all(np.isfinite(slope)) else float("nan")
         saturated = np.abs(slope) < 0.01 * peak
         fig, ax = plt.subplots(figsize=(7, 3.8))
@@ -342,7 +346,8 @@ class ActivationExplorer(_RedrawingWidget):
             x, values, slope, ax=ax, title=name, numerical=numerical, saturated=saturated
         )
         fig.tight_layout()
-        gap = float(np.max(np.abs(slope - numerical)))
+        smooth = ~kink
+        gap = float(np.max(np.abs(slope - numerical)[smooth])) if smooth.any() else 0.0
         verdict = (
             "your derivative matches the numerical one"
             if gap < 1e-4

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from lab_server import running_lab
-from nbgrader_course import REPO, lessons, notebook_path, solved_release
+from nbgrader_course import DECLARED_MISTAKE, REPO, lessons, notebook_path, solved_release
 
 pytestmark = pytest.mark.slow
 
@@ -363,13 +363,18 @@ RUN_CELLS = """(indices) => {
 def test_check_my_work_sums_up_the_saved_notebook_on_one_screen(browser, lab, lesson):
     """A student with one mistake clicks "Check my work": one line per exercise, the first
     message of what failed, and the total of the visible tests."""
-    wrong = sorted((REPO / "tests" / "fixtures" / lesson).glob("*/wrong_greater_equal.py"))
-    assert wrong, f"{lesson}: no wrong_greater_equal fixture to check with"
+    wrong = [  # the first fixture whose visible checks name its mistake
+        (path, declared.group(1))
+        for path in sorted((REPO / "tests" / "fixtures" / lesson).glob("*/wrong_*.py"))
+        if (declared := DECLARED_MISTAKE.match(path.read_text()))
+    ]
+    assert wrong, f"{lesson}: no wrong fixture that declares its mistake"
+    (fixture, mistake), *_ = wrong
     scratch = lab["root"] / "student" / lesson / "mistake"
     scratch.mkdir(parents=True)
-    exercise = wrong[0].parent.name
+    exercise = fixture.parent.name
     nbformat.write(
-        solved_release(lesson, {exercise: wrong[0].read_text()}), scratch / f"{lesson}.ipynb"
+        solved_release(lesson, {exercise: fixture.read_text()}), scratch / f"{lesson}.ipynb"
     )
     page = open_notebook(browser, lab, f"student/{lesson}/mistake/{lesson}.ipynb")
     try:
@@ -386,7 +391,7 @@ def test_check_my_work_sums_up_the_saved_notebook_on_one_screen(browser, lab, le
         text = table.inner_text()
         rows = [line for line in text.splitlines() if exercise in line]
         assert rows and "not yet" in rows[0], text
-        assert "[mistake: greater-equal]" in text and "Total (visible tests)" in text, text
+        assert f"[mistake: {mistake}]" in text and "Total (visible tests)" in text, text
         assert len(text) < 4000, f"the summary is {len(text)} characters long"
     finally:
         page.close()

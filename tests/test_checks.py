@@ -211,8 +211,11 @@ def test_own_mistakes_lists_every_identifier_the_checks_give_by_themselves():
         message(checks.check_function, None, "f"),
         message(checks.check_function, lambda x, lr=1: x, "f", signature="(x, lr=0.1)"),
         message(checks.check_function(lambda: (1, 2), "f", returns=3)),
+        message(checks.check_like, np.zeros(2), np.zeros(2, np.float32)),
+        message(checks.check_like, np.zeros(2, bool), np.zeros(2)),
+        message(checks.check_like, np.zeros(2, int), np.zeros(2)),
     ]
-    tags = {re.search(r"\[mistake: ([a-z-]+)\]$", text).group(1) for text in diagnosed}
+    tags = {re.search(r"\[mistake: ([a-z0-9-]+)\]$", text).group(1) for text in diagnosed}
     assert tags == set(checks.OWN_MISTAKES)
 
 
@@ -298,3 +301,99 @@ def test_the_stderr_note_is_shown_once_per_test_cell(capsys):
     noisy()
     noisy()
     assert capsys.readouterr().out.count("Note:") == 1
+
+
+# Elementwise functions (lesson 2 onwards) ----------------------------------------------------
+
+
+def test_check_like_wants_the_input_shape_and_dtype_and_names_the_promotion():
+    x32 = np.ones((2, 3), np.float32)
+    checks.check_like(x32 * 2, x32)
+    checks.check_like(np.exp(np.array(1.0)), np.array(1.0))  # a NumPy scalar for a 0-d input
+    promoted = message(checks.check_like, x32 * np.sqrt(2 / np.pi), x32, "gelu(x)")
+    assert "float32" in promoted and "np.sqrt(2 / np.pi)" in promoted
+    assert promoted.endswith("[mistake: float64-promotion]")
+    assert "astype(x.dtype)" in message(checks.check_like, x32 > 0, x32)
+    assert "shape (2, 3)" in message(checks.check_like, x32[0], x32)
+    assert "ndarray" in message(checks.check_like, np.float32(1), x32)  # not 0-d: a scalar fails
+    assert message(checks.check_like, np.zeros(4), np.zeros(3)).endswith("[mistake: wrong-shape]")
+
+
+def test_a_global_seterr_cannot_hide_an_overflow_from_check_no_warnings():
+    naive = checks.check_function(lambda x: 1 / (1 + np.exp(-x)), "sigmoid")
+    old = np.seterr(all="ignore")
+    try:
+        naive(np.array([-1000.0]))
+    finally:
+        np.seterr(**old)
+    assert "overflow" in message(checks.check_no_warnings, naive, "sigmoid(-1000)")
+
+    def quiet(x):  # the function's own errstate is its own business
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
+
+    silenced = checks.check_function(quiet, "sigmoid")
+    silenced(np.array([-1000.0]))
+    checks.check_no_warnings(silenced, "sigmoid(-1000)")
+
+
+def test_check_elementwise_compares_every_shape_and_dtype_with_the_reference():
+    def reference(v):
+        return 0.5 * (1 + np.tanh(v / 2))
+
+    checks.check_elementwise(checks.check_function(reference, "sigmoid"), reference, "sigmoid")
+    shifted = checks.check_function(lambda v: reference(v) + 1e-3, "sigmoid")
+    assert "wrong value" in message(checks.check_elementwise, shifted, reference, "sigmoid")
+    as64 = checks.check_function(lambda v: reference(v.astype(float)), "sigmoid")
+    assert "float64-promotion" in message(checks.check_elementwise, as64, reference, "sigmoid")
+
+    def in_place(v):
+        v *= 1.0
+        v += 0.0
+        np.negative(v, out=v)
+        return reference(-v)
+
+    changes = checks.check_function(in_place, "sigmoid")
+    assert "modifies-input" in message(checks.check_elementwise, changes, reference, "sigmoid")
+    scaled = checks.check_function(lambda v, alpha=0.01: np.where(v > 0, v, alpha * v), "leaky")
+    checks.check_elementwise(scaled, lambda v: np.where(v > 0, v, 0.2 * v), "leaky", alpha=0.2)
+
+
+def test_check_derivative_measures_the_slope_of_the_students_own_function():
+    sigmoid = checks.check_function(lambda v: 0.5 * (1 + np.tanh(v / 2)), "sigmoid")
+    right = checks.check_function(lambda v: 0.25 * (1 - np.tanh(v / 2) ** 2), "sigmoid_grad")
+    checks.check_derivative(sigmoid, right, np.linspace(-6, 6, 40))
+    wrong = checks.check_function(lambda v: v * (1 - v), "sigmoid_grad")
+    text = message(
+        checks.check_derivative, sigmoid, wrong, np.linspace(-6, 6, 40), mistake="grad-values"
+    )
+    assert "centered differences" in text and "your sigmoid" in text
+    assert text.endswith("[mistake: grad-values]")
+
+
+def test_every_call_checks_that_the_array_arguments_are_unchanged():
+    def shift(z, temperature=1.0):
+        z -= z.max()
+        return z
+
+    text = message(checks.check_function(shift, "softmax"), np.array([1.0, 2.0]))
+    assert "changed its argument `z` in place" in text and text.endswith(
+        "[mistake: modifies-input]"
+    )
+    allowed = checks.check_function(shift, "softmax", in_place=("z",))
+    allowed(np.array([1.0, 2.0]))  # its docstring says "in place"
+    checks.check_function(lambda z: z * 2, "double")(np.array([np.nan, 1.0]))  # NaN == NaN here
+
+
+def test_close_numbers_are_shown_in_full_with_the_tolerance():
+    text = message(
+        checks.check_close, np.array([-0.0829640838]), [-0.08296408], "g", rtol=1e-9, atol=0
+    )
+    assert "expected -0.08296408, got -0.0829640838 (the tolerance is rtol=1e-09" in text
+    assert "expected 0.25, got 0.5." in message(checks.check_close, np.array([0.5]), [0.25], "g")
+    assert "(the tolerance" in message(checks.check_close, 1.0000001, 1.0, "g", rtol=1e-9)
+
+
+def test_a_python_float_for_a_0d_input_is_named():
+    text = message(checks.check_like, 3.0, np.array(1.0), "logsumexp(z)")
+    assert "Python float" in text and "float(...)" in text

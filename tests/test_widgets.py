@@ -285,6 +285,15 @@ def test_a_derivative_of_the_wrong_variable_is_shown_to_differ():
     assert "differs from the numerical one" in explorer.summary.value
 
 
+def test_a_right_derivative_at_a_kink_is_not_called_different():
+    # relu has no derivative at 0 (x = 0 is on the grid): the comparison leaves the kink out
+    explorer = ActivationExplorer({"relu": relu_pair()}, x_max=6)
+    assert 0.0 in explorer.result[0]
+    assert "matches the numerical one" in explorer.summary.value
+    wrong = ActivationExplorer({"relu": (relu_pair()[0], lambda x: (x >= 0) * 0.5)}, x_max=6)
+    assert "differs from the numerical one" in wrong.summary.value
+
+
 def test_the_explorer_names_an_unfinished_or_broken_function():
     def sigmoid(x):
         raise NotImplementedError()
@@ -319,3 +328,81 @@ def test_the_temperature_slider_goes_from_greedy_to_flat():
 def test_the_temperature_slider_explains_a_softmax_that_is_not_a_distribution():
     widget = SoftmaxTemperature(lambda z, temperature=1.0: np.exp(z))
     assert "sum to" in widget.summary.value and widget.figure is None
+
+
+def lesson_2_reference():
+    """Lesson 2's reference solutions, run from its source notebook."""
+    import math
+
+    import nbformat
+    from nbgrader_course import REPO, notebook_path, solution_cells
+
+    source = nbformat.read(notebook_path(REPO, "source", "02_activation_functions"), as_version=4)
+    namespace = {"np": np, "math": math}
+    for code in solution_cells(source).values():
+        exec(code, namespace)
+    return source, namespace
+
+
+def answer_text(source, marker: str) -> str:
+    answer = next(c.source for c in source.cells if marker in c.source)
+    return " ".join(answer.split())
+
+
+def test_lesson_2_answers_describe_what_the_widgets_show():
+    source, ns = lesson_2_reference()
+    names = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"]
+    explorer_cell = next(
+        c.source for c in source.cells if "activation_explorer_widget(" in c.source
+    )
+    assert "x_max=10" in explorer_cell  # the range the answers below describe
+    explorer = ActivationExplorer({n: (ns[n], ns[f"{n}_grad"]) for n in names}, x_max=10)
+    shaded = {}
+    for name in names:
+        explorer.activation.value = name
+        x, _, slope = explorer.result
+        assert "matches the numerical one" in explorer.summary.value, name
+        peak = np.abs(slope).max()
+        flat = np.abs(slope) < 0.01 * peak
+        shaded[name] = (
+            bool(flat[x < -7].all()),
+            bool(flat[x > 7].all()),
+            bool(flat.any()),
+            round(float(peak), 3),
+        )
+    assert shaded["sigmoid"] == (True, True, True, 0.25)
+    assert shaded["tanh"] == (True, True, True, 1.0)
+    assert shaded["relu"][:3] == (True, False, True)
+    assert shaded["leaky_relu"][2] is False
+    assert shaded["gelu"][:2] == (True, False)
+    explorer.activation.value = "gelu"
+    x, _, slope = explorer.result
+    near = np.abs(x + 0.75) < 0.1
+    assert (np.abs(slope[near]) < 0.01 * np.abs(slope).max()).any()  # the sliver near -0.75
+    answers = answer_text(source, "sigmoid 0.25, tanh 1, relu 1")
+    for claim in (
+        "sigmoid and tanh saturate on both sides",
+        "leaky_relu nowhere",
+        "near $x = -0.75$",
+    ):
+        assert claim in answers, claim
+
+    slider = SoftmaxTemperature(ns["softmax"])
+    slider.temperature.value = 1.0
+    assert round(float(slider.result[0]), 2) == 0.55
+    slider.temperature.value = 0.27
+    assert slider.result[0] > 0.95
+    slider.temperature.value = 0.3
+    assert slider.result[0] < 0.95
+    slider.temperature.value = 6.0
+    assert slider.result[-1] > 0.099
+    slider.temperature.value = 5.0
+    assert slider.result[-1] < 0.1
+    answers = answer_text(source, "Small temperatures approach **greedy")
+    for claim in (
+        "About 55% at $T = 1$",
+        "$T \\lesssim 0.27$",
+        "$T \\approx 6$",
+        "$\\log 6 \\approx 1.79$",
+    ):
+        assert claim in answers, claim
