@@ -321,9 +321,10 @@ class StudentFunction:
         self._noted = True
         shown = lines[:8] + ([f"... ({_len(lines) - 8} more lines)"] if _len(lines) > 8 else [])
         _print(
-            f"Note: {self.name} (or a function it calls) wrote this to stderr. That costs no"
-            " points by itself (a check that forbids warnings says so below). Later calls in"
-            " this cell are not shown:\n    " + "\n    ".join(line[:200] for line in shown)
+            f"Note: {self.name} (or a function it calls) printed a warning or other text to"
+            " stderr (shown for its first call in this cell). That alone costs no points; where"
+            " the exercise forbids warnings, a check below says so:\n    "
+            + "\n    ".join(line[:200] for line in shown)
         )
 
     def _explain(self, error: BaseException, args: tuple, kwargs: dict) -> str:
@@ -721,16 +722,24 @@ def check_derivative(
     numerical = (_asarray(f(x + h), dtype=float) - _asarray(f(x - h), dtype=float)) / (2 * h)
     result = f_grad(x.copy())
     check_like(result, x, f"{f_grad.name}(x)")
-    check_close(
-        result,
-        numerical,
-        f"{f_grad.name}(x), compared with the slope of your {f.name} measured with centered"
-        f" differences (f(x + h) - f(x - h)) / 2h, h = {h:g},",
-        rtol=1e-4,
-        atol=1e-6,
-        hint=hint,
-        mistake=mistake,
-    )
+    try:
+        check_close(
+            result,
+            numerical,
+            f"{f_grad.name}(x), compared with the slope of your {f.name} measured with centered"
+            f" differences (f(x + h) - f(x - h)) / 2h, h = {h:g},",
+            rtol=1e-4,
+            atol=1e-6,
+            hint=hint,
+            mistake=mistake,
+        )
+    except CheckFailed as failed:
+        if _failing.get(f.name) is not f.func or f"Note: {f.name}" in _str(failed):
+            raise
+        raise CheckFailed(
+            f"{failed}\nNote: {f.name} fails its own test cells above, and this check measures"
+            f" its slope: fix {f.name} first, then run this cell again."
+        ) from None
 
 
 def passed(message: str = "All tests passed.") -> None:

@@ -306,7 +306,7 @@ def plot_probabilities(labels: Sequence[str], probabilities, ax: Axes | None = N
     p = np.asarray(probabilities, dtype=float)
     bars = ax.bar(range(len(p)), p, color=BLUE)
     for bar, value in zip(bars, p, strict=True):
-        ax.text(bar.get_x() + bar.get_width() / 2, value + 0.01, f"{value:.2f}", ha="center")
+        ax.text(bar.get_x() + bar.get_width() / 2, value + 0.01, f"{value:.3f}", ha="center")
     ax.set_xticks(range(len(p)), list(labels))
     ax.set(ylim=(0, 1.1), ylabel="probability", title=title)
     return ax

@@ -417,8 +417,8 @@ class SoftmaxTemperature(_RedrawingWidget):
         self._show(
             fig,
             p,
-            f"most likely: <b>{html.escape(self.words[top])}</b> ({p[top]:.0%}) &nbsp;"
-            f" entropy {entropy:.2f} nats (uniform over {len(p)} words: {np.log(len(p)):.2f})",
+            f"most likely: <b>{html.escape(self.words[top])}</b> ({p[top]:.1%}) &nbsp;"
+            f" entropy {entropy:.3f} nats (uniform over {len(p)} words: {np.log(len(p)):.3f})",
         )
 
 

@@ -28,6 +28,9 @@ os.environ.pop("NBGRADER_EXECUTION", None)
 
 _session_started = time.time()
 
+# The `lab` and `browser` fixtures of the browser tests (module-scoped: one per test module).
+pytest_plugins = ["browser_session"]
+
 
 def pytest_terminal_summary(terminalreporter):
     """Say where the browser tests left their screenshots, when this run wrote any."""

@@ -186,3 +186,61 @@ def deleted_cells(notebook, predicate) -> dict:
     content = json.loads(nbformat.writes(notebook))
     content["cells"] = [c for c in content["cells"] if not predicate(c)]
     return content
+
+
+# --- what the grading tests submit --------------------------------------------------------
+
+# The mark of a fixture that touches what an illustration defines: stock nbgrader grades it too.
+ILLUSTRATION_CASE = "illustration case"
+
+
+def source_notebook(lesson: str):
+    return nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
+
+
+def fixture_student(fixture) -> str:
+    lesson, exercise = fixture.parent.parent.name, fixture.parent.name
+    return f"fx-{lesson[:2]}-{exercise}-{fixture.stem}"
+
+
+def fixture_submission(fixture) -> tuple[str, str, nbformat.NotebookNode]:
+    lesson, exercise = fixture.parent.parent.name, fixture.parent.name
+    notebook = solved_release(lesson, replace={exercise: fixture.read_text()})
+    return fixture_student(fixture), lesson, notebook
+
+
+def baseline_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """(student, lesson, notebook): per lesson the solution and the untouched release."""
+    submissions = []
+    for lesson in lessons():
+        submissions.append(("solved", lesson, source_notebook(lesson)))
+        untouched = nbformat.read(notebook_path(REPO, "release", lesson), 4)
+        submissions.append(("untouched", lesson, untouched))
+    return submissions
+
+
+def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """The baseline submissions and every fixture."""
+    return baseline_submissions() + [
+        fixture_submission(fixture) for lesson in lessons() for fixture in fixtures(lesson)
+    ]
+
+
+def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """The submissions stock nbgrader grades too: per lesson the solution, the untouched release,
+    and per exercise its first wrong and first alternative fixture, plus every fixture marked
+    "illustration case" (it uses or changes what an illustration defines: where skipping
+    illustrations could differ from stock nbgrader).
+    """
+    chosen = []
+    for lesson in lessons():
+        for folder in sorted({f.parent for f in fixtures(lesson)}):
+            files = sorted(folder.glob("*.py"))
+            chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
+            chosen += [f for f in files if f.stem.startswith("alt_")][:1]
+            chosen += [
+                f
+                for f in files
+                if ILLUSTRATION_CASE in f.read_text().splitlines()[0] and f not in chosen
+            ]
+    return baseline_submissions() + [fixture_submission(fixture) for fixture in chosen]

@@ -149,7 +149,7 @@ def test_student_function_turns_stderr_and_warnings_into_a_note(capsys):
     assert call(3) == 6
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert "Note: train (or a function it calls) wrote this to stderr" in captured.out
+    assert "Note: train (or a function it calls) printed a warning or other text" in captured.out
     assert "100%" in captured.out and "50%" not in captured.out  # what the bar drew last
     assert "UserWarning: did not converge" in captured.out
     assert call.warnings == ["UserWarning: did not converge"]
@@ -397,3 +397,22 @@ def test_close_numbers_are_shown_in_full_with_the_tolerance():
 def test_a_python_float_for_a_0d_input_is_named():
     text = message(checks.check_like, 3.0, np.array(1.0), "logsumexp(z)")
     assert "Python float" in text and "float(...)" in text
+
+
+def test_a_derivative_check_names_the_function_whose_slope_it_measures_when_that_one_fails():
+    def gelu(x):
+        return x * 0.5
+
+    def gelu_grad(x):  # right for the real gelu, but measured against the wrong gelu above
+        return np.ones_like(x)
+
+    wrong = checks.check_function(gelu, "gelu")
+    with pytest.raises(AssertionError):
+        checks.check_close(wrong(np.array([1.0])), [0.84], "gelu(1)")  # gelu fails its test
+    text = message(
+        checks.check_derivative,
+        wrong,
+        checks.check_function(gelu_grad, "gelu_grad"),
+        np.linspace(-2, 2, 5),
+    )
+    assert "Note: gelu fails its own test cells above" in text and "measures its slope" in text

@@ -1,12 +1,14 @@
 """The grading itself, proven with real nbgrader runs through the instructor commands.
 
-One temporary course is graded once per test session: for every lesson the solution, the
-untouched release and every fixture (a wrong or alternative answer to one exercise), plus a few
-broken submissions. The tests then read the gradebook, the command's report, the graded
-notebooks and the feedback. A sample of the same honest submissions (per lesson: the solution,
-the untouched release and a fixed choice of fixtures) is graded by stock nbgrader too (every
-cell, a plain kernel): the course's command, sandboxed and skipping illustrations, must give each
-the very same scores. A sample keeps the suite's time from growing with every fixture graded twice.
+Every fixture (a wrong or alternative answer to one exercise) is scored cell by cell by
+tests/cell_runner.py, which runs the test cells as the grader does but without a kernel per
+notebook. One temporary course is graded for real once per test session, with `make autograde`'s
+command: for every lesson the solution, the untouched release and a sample of the fixtures
+(`stock_sample`), plus broken and hostile submissions. Its scores must equal the cell runner's
+on that sample, and stock nbgrader gives the sample the same scores too
+(tests/test_stock_equivalence.py). The tests read the gradebook, the command's report, the graded
+notebooks and the feedback. A sample keeps the suite's time from
+growing with every fixture graded twice.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from __future__ import annotations
 import ast
 import csv
 import html
-import json
 import re
 
 import nbformat
 import pytest
+from cell_runner import graded_cells, score_submissions
 from nbgrader_course import (
     DECLARED_MISTAKE,
     FIXTURES,
@@ -28,12 +30,16 @@ from nbgrader_course import (
     Course,
     deleted_cells,
     exercise_test_cells,
+    fixture_student,
     fixtures,
+    honest_submissions,
     lessons,
     notebook_path,
     region,
     solution_cells,
     solved_release,
+    source_notebook,
+    stock_sample,
 )
 
 from helpers.checks import MISTAKE_TAG, OWN_MISTAKES
@@ -47,17 +53,6 @@ BROKEN_LESSON = LESSONS[0] if LESSONS else None
 WRONG_PER_EXERCISE, ALTERNATIVES_PER_EXERCISE = 5, 2
 # A correct submission that prints hidden tests while they run (the feedback must not show them).
 LEAKY = "prints-hidden-tests"
-# The mark of a fixture that touches what an illustration defines: stock nbgrader grades it too.
-ILLUSTRATION_CASE = "illustration case"
-
-
-def fixture_student(fixture) -> str:
-    lesson, exercise = fixture.parent.parent.name, fixture.parent.name
-    return f"fx-{lesson[:2]}-{exercise}-{fixture.stem}"
-
-
-def source_notebook(lesson: str):
-    return nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
 
 
 def is_test_cell(cell: dict) -> bool:
@@ -87,48 +82,11 @@ class GradedClass:
         return self.course.total(student, lesson)
 
 
-def fixture_submission(fixture) -> tuple[str, str, nbformat.NotebookNode]:
-    lesson, exercise = fixture.parent.parent.name, fixture.parent.name
-    notebook = solved_release(lesson, replace={exercise: fixture.read_text()})
-    return fixture_student(fixture), lesson, notebook
-
-
-def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """(student, lesson, notebook): the solution, the untouched release and every fixture."""
-    submissions = []
-    for lesson in LESSONS:
-        submissions.append(("solved", lesson, source_notebook(lesson)))
-        untouched = nbformat.read(notebook_path(REPO, "release", lesson), 4)
-        submissions.append(("untouched", lesson, untouched))
-    return submissions + [fixture_submission(fixture) for fixture in FIXTURE_FILES]
-
-
-def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """The submissions stock nbgrader grades too: per lesson the solution, the untouched release,
-    and per exercise its first wrong and first alternative fixture, plus every fixture marked
-    "illustration case" (it uses or changes what an illustration defines: where skipping
-    illustrations could differ from stock nbgrader).
-    """
-    chosen = []
-    for lesson in LESSONS:
-        for folder in sorted({f.parent for f in fixtures(lesson)}):
-            files = sorted(folder.glob("*.py"))
-            chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
-            chosen += [f for f in files if f.stem.startswith("alt_")][:1]
-            chosen += [
-                f
-                for f in files
-                if ILLUSTRATION_CASE in f.read_text().splitlines()[0] and f not in chosen
-            ]
-    sample = [s for s in honest_submissions() if s[0] in ("solved", "untouched")]
-    return sample + [fixture_submission(fixture) for fixture in chosen]
-
-
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
-    """Submit everything, then run `autograde` as an instructor would with `make autograde`."""
+    """Submit the sample and broken work, then run `autograde` as with `make autograde`."""
     graded = GradedClass(tmp_path_factory.mktemp("class"))
-    for student, lesson, notebook in honest_submissions():
+    for student, lesson, notebook in stock_sample():
         graded.submit(student, lesson, notebook)
 
     if BROKEN_LESSON:
@@ -186,6 +144,29 @@ def graded_class(tmp_path_factory):
     return graded
 
 
+@pytest.fixture(scope="session")
+def fast_scores() -> dict[tuple[str, str], dict]:
+    """(student, lesson) -> {test cell: [earned, possible, message]} for every honest submission
+    (the solution, the untouched release and every fixture), from tests/cell_runner.py."""
+    sources = {lesson: source_notebook(lesson) for lesson in LESSONS}
+    items = {
+        f"{student}|{lesson}": graded_cells(notebook, sources[lesson])
+        for student, lesson, notebook in honest_submissions()
+    }
+    scored = score_submissions(items)
+    return {tuple(key.split("|")): cells for key, cells in scored.items()}
+
+
+def test_the_cell_runner_scores_the_sample_as_the_grader_does(graded_class, fast_scores):
+    """The fixtures' scores are trustworthy: on the sample, cell for cell, they are the scores
+    `make autograde` records (and stock nbgrader's, tests/test_stock_equivalence.py)."""
+    sample = stock_sample()
+    assert len(sample) > 2 * len(LESSONS)
+    for student, lesson, _ in sample:
+        fast = {cell: scores[0] for cell, scores in fast_scores[(student, lesson)].items()}
+        assert fast == graded_class.cell_scores(student, lesson), f"{student}/{lesson}"
+
+
 def test_there_is_a_lesson_to_grade():
     assert LESSONS, "no lesson notebooks found under source/NN_name/NN_name.ipynb"
 
@@ -231,10 +212,11 @@ def test_every_exercise_has_realistic_wrong_and_alternative_answers(lesson):
     FIXTURE_FILES,
     ids=[f"{f.parent.parent.name}/{f.parent.name}/{f.stem}" for f in FIXTURE_FILES],
 )
-def test_fixture_is_graded_as_intended(graded_class, fixture):
+def test_fixture_is_graded_as_intended(fast_scores, fixture):
     lesson, exercise = fixture.parent.parent.name, fixture.parent.name
     student = fixture_student(fixture)
-    scores = graded_class.cell_scores(student, lesson)
+    cells = fast_scores[(student, lesson)]
+    scores = {cell: earned for cell, (earned, _, _) in cells.items()}
     exercise_cells = exercise_test_cells(source_notebook(lesson), exercise)
     earned = sum(scores[cell] for cell in exercise_cells)
     possible = sum(exercise_cells.values())
@@ -246,29 +228,16 @@ def test_fixture_is_graded_as_intended(graded_class, fixture):
         declared = DECLARED_MISTAKE.match(fixture.read_text())
         if declared:
             tag = MISTAKE_TAG.format(declared.group(1))
-            shown = failure_messages(graded_class.course, student, lesson, exercise_cells)
+            shown = [cells[cell][2] for cell in exercise_cells if cells[cell][2]]
             assert any(tag in text for text in shown), (
                 f"{fixture.relative_to(REPO)} should be reported as {tag}, but its failing test"
                 f" cells said: {shown}"
             )
     else:
-        score, max_score = graded_class.total(student, lesson)
+        score, max_score = sum(scores.values()), sum(possible for _, possible, _ in cells.values())
         assert score == max_score, (
             f"{fixture.relative_to(REPO)} is a correct alternative but lost points: {scores}"
         )
-
-
-def failure_messages(course, student: str, lesson: str, cells) -> list[str]:
-    """The error messages that ``cells`` (grade_ids) show in the student's graded notebook."""
-    path = course.root / "autograded" / student / lesson / f"{lesson}.ipynb"
-    graded = json.loads(path.read_text())
-    return [
-        f"{output.get('ename')}: {output.get('evalue')}"
-        for cell in graded["cells"]
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") in cells
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "error"
-    ]
 
 
 def named_mistakes(source: str) -> set[str]:
@@ -307,31 +276,6 @@ def test_every_mistake_a_fixture_declares_is_named_by_a_visible_check():
                     f"{fixture.relative_to(REPO)} declares [mistake: {declared.group(1)}], which no"
                     " visible check of the release names"
                 )
-
-
-@pytest.fixture(scope="session")
-def stock_graded(tmp_path_factory):
-    """A sample of the honest submissions graded by stock nbgrader, one lesson at a time."""
-    course = Course.copy_of_repo(tmp_path_factory.mktemp("stock"), cell_timeout=15, stock=True)
-    for student, lesson, notebook in stock_sample():
-        course.submit(student, lesson, notebook)
-    released = course.run("release")
-    assert released.returncode == 0, released.stdout + released.stderr
-    for lesson in LESSONS:
-        done = course.nbgrader("autograde", lesson, "--force", timeout=1800)
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return course
-
-
-def test_the_sample_gets_exactly_the_stock_nbgrader_grade(graded_class, stock_graded):
-    sample = stock_sample()
-    assert any(s[0] == "solved" for s in sample) and any(
-        "plt." in nbformat.writes(s[2]) for s in sample
-    )
-    for student, lesson, _ in sample:
-        ours = graded_class.cell_scores(student, lesson)
-        stock = stock_graded.cell_scores(student, lesson)
-        assert ours == stock, f"{student}/{lesson}: course {ours} but stock nbgrader {stock}"
 
 
 def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded_class):
@@ -383,8 +327,11 @@ def hidden_only_lines(lesson: str) -> set[str]:
 
 
 def test_feedback_never_shows_hidden_tests(graded_class):
+    """Feedback for the sample (each exercise failing and passing) and the leaky submission:
+    making it for all fixtures would cost a second per notebook and prove nothing more."""
     course = graded_class.course
-    done = course.run("feedback")
+    students = sorted({student for student, _, _ in stock_sample()} | {LEAKY})
+    done = course.run("feedback", *(f"--student={student}" for student in students))
     assert done.returncode == 0, done.stdout + done.stderr
     checked = 0
     for lesson in LESSONS:
@@ -403,8 +350,10 @@ def test_feedback_never_shows_hidden_tests(graded_class):
             shown = (secret - theirs) & {line.strip() for line in text.splitlines()}
             assert not shown, f"{page} shows hidden test lines: {sorted(shown)[:3]}"
             checked += 1
-    graded = sum(1 for _ in (course.root / "autograded").glob("*/*/*.ipynb"))
-    assert checked == graded > 0, f"feedback for {checked} notebooks, {graded} were graded"
+    graded = [p for p in (course.root / "autograded").glob("*/*/*.ipynb")]
+    wanted = sum(1 for p in graded if p.parent.parent.name in students)
+    assert checked == wanted > 0, f"feedback for {checked} notebooks, {wanted} were asked for"
+    assert len(list((course.root / "feedback").iterdir())) == len(students)
     # The leaky submission did print hidden tests into its graded notebook, and kept its points.
     leaked = nbformat.read(notebook_path(course.root / "autograded" / LEAKY, "", BROKEN_LESSON), 4)
     printed = {

@@ -230,5 +230,5 @@ def test_probabilities_as_labelled_bars():
     p = np.exp(logits) / np.exp(logits).sum()
     ax = plot_probabilities(words, p)
     assert [t.get_text() for t in ax.get_xticklabels()] == words
-    assert len(ax.patches) == 6 and ax.texts[0].get_text() == f"{p[0]:.2f}"
+    assert len(ax.patches) == 6 and ax.texts[0].get_text() == f"{p[0]:.3f}"
     plt.close(ax.figure)

@@ -388,21 +388,21 @@ def test_lesson_2_answers_describe_what_the_widgets_show():
         assert claim in answers, claim
 
     slider = SoftmaxTemperature(ns["softmax"])
-    slider.temperature.value = 1.0
-    assert round(float(slider.result[0]), 2) == 0.55
-    slider.temperature.value = 0.27
-    assert slider.result[0] > 0.95
-    slider.temperature.value = 0.3
-    assert slider.result[0] < 0.95
-    slider.temperature.value = 6.0
-    assert slider.result[-1] > 0.099
-    slider.temperature.value = 5.0
-    assert slider.result[-1] < 0.1
-    answers = answer_text(source, "Small temperatures approach **greedy")
-    for claim in (
+    stops = {}
+    for value in (1.0, 0.25, 0.28, 5.6, 6.3, 20.0):
+        slider.temperature.value = value  # the slider snaps to its own stops
+        stops[value] = (slider.temperature.value, slider.result, slider.summary.value)
+    assert round(float(stops[1.0][1][0]), 2) == 0.55
+    assert stops[0.25][1][0] > 0.95 > stops[0.28][1][0] and "94.9%" in stops[0.28][2]
+    assert stops[6.3][1][-1] > 0.1 > stops[5.6][1][-1] and round(stops[5.6][0], 1) == 5.6
+    assert stops[20.0][0] == pytest.approx(20.0, rel=0.01) and "entropy 1.788" in stops[20.0][2]
+    answers = answer_text(source, "approach **greedy")
+    claims = (
         "About 55% at $T = 1$",
-        "$T \\lesssim 0.27$",
-        "$T \\approx 6$",
-        "$\\log 6 \\approx 1.79$",
-    ):
+        "from $T \\approx 0.25$ down (at 0.28 it is 94.9%)",
+        "$T \\approx 6.3$ (at 5.6 it is 9.6%)",
+        "$\\log 6 \\approx 1.792$",
+        "the entropy is 1.788",
+    )
+    for claim in claims:
         assert claim in answers, claim

@@ -167,17 +167,31 @@ def _keep_log(course: Course, student: str, assignment: str, log: str) -> Path:
     return path
 
 
-def feedback(course: Course, assignments: list[str]) -> int:
-    """Feedback runs no student code: one nbgrader run per lesson, per student only on failure."""
+def feedback(course: Course, assignments: list[str], only: list[str] | None = None) -> int:
+    """Feedback runs no student code: one nbgrader run per lesson, per student only on failure.
+
+    ``only``: the students to make feedback for (default: everyone autograded), for example
+    after a manual regrade.
+    """
     wanted = set(assignments)
     pairs = [(s, a) for s, a in course.autograded() if not wanted or a in wanted]
+    if only:
+        unknown = sorted(set(only) - {s for s, _ in pairs})
+        if unknown:
+            print(f"No autograded work of {', '.join(unknown)}: run the autograde first.")
+            return 1
+        pairs = [(s, a) for s, a in pairs if s in only]
     if not pairs:
         print(f"Nothing autograded yet under {course.autograded_dir}: run the autograde first.")
         return 1
     outcomes: list[Outcome] = []
     for assignment in sorted({a for _, a in pairs}):
         students = [s for s, a in pairs if a == assignment]
-        code, _ = _run_nbgrader(course, ["generate_feedback", assignment, "--force"], timeout=1800)
+        command = ["generate_feedback", assignment, "--force"]
+        if only:  # nbgrader takes one student or all: leave out everyone else
+            others = {s for s, _ in course.autograded()} - set(students)
+            command.append(f"--CourseDirectory.student_id_exclude={','.join(sorted(others))}")
+        code, _ = _run_nbgrader(course, command, timeout=1800)
         for student in students:
             if code != 0:
                 code_one, log = _run_nbgrader(
@@ -244,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
 
     feedback_cmd = commands.add_parser("feedback", help="generate feedback for autograded work")
     feedback_cmd.add_argument("assignments", nargs="*", help="default: all")
+    feedback_cmd.add_argument(
+        "--student",
+        action="append",
+        dest="students",
+        help="only this student's feedback (repeat for several; default: everyone graded)",
+    )
 
     export_cmd = commands.add_parser("export", help="write the grade sheet as CSV")
     export_cmd.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
@@ -258,5 +278,5 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "autograde":
         return autograde(course, args.assignments, args.timeout, args.workers)
     if args.command == "feedback":
-        return feedback(course, args.assignments)
+        return feedback(course, args.assignments, args.students)
     return export(course, args.to)
