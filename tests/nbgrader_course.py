@@ -226,11 +226,15 @@ def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
     ]
 
 
-def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """The submissions stock nbgrader grades too: per lesson the solution, the untouched release,
-    and per exercise its first wrong and first alternative fixture, plus every fixture marked
-    "illustration case" (it uses or changes what an illustration defines: where skipping
-    illustrations could differ from stock nbgrader).
+def _illustration_cases(files) -> list:
+    return [f for f in files if ILLUSTRATION_CASE in f.read_text().splitlines()[0]]
+
+
+def real_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """The submissions `make autograde`'s command grades in the tests (each costs about two
+    core-seconds): per lesson the solution, the untouched release, per exercise its first wrong
+    and first alternative fixture, and every fixture marked "illustration case" (it uses or
+    changes what an illustration defines: where skipping illustrations could matter).
     """
     chosen = []
     for lesson in lessons():
@@ -238,9 +242,22 @@ def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
             files = sorted(folder.glob("*.py"))
             chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
             chosen += [f for f in files if f.stem.startswith("alt_")][:1]
-            chosen += [
-                f
-                for f in files
-                if ILLUSTRATION_CASE in f.read_text().splitlines()[0] and f not in chosen
-            ]
+            chosen += [f for f in _illustration_cases(files) if f not in chosen]
+    return baseline_submissions() + [fixture_submission(fixture) for fixture in chosen]
+
+
+def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """The submissions stock nbgrader grades too (it runs every cell, figures included: about a
+    lesson's Run All time each): per lesson the solution, the untouched release, the first wrong
+    and first alternative fixture of its first exercise, and the "illustration case" fixtures.
+    """
+    chosen = []
+    for lesson in lessons():
+        folders = sorted({f.parent for f in fixtures(lesson)})
+        for index, folder in enumerate(folders):
+            files = sorted(folder.glob("*.py"))
+            if index == 0:
+                chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
+                chosen += [f for f in files if f.stem.startswith("alt_")][:1]
+            chosen += [f for f in _illustration_cases(files) if f not in chosen]
     return baseline_submissions() + [fixture_submission(fixture) for fixture in chosen]

@@ -4,9 +4,9 @@ Every fixture (a wrong or alternative answer to one exercise) is scored cell by 
 tests/cell_runner.py, which runs the test cells as the grader does but without a kernel per
 notebook. One temporary course is graded for real once per test session, with `make autograde`'s
 command: for every lesson the solution, the untouched release and a sample of the fixtures
-(`stock_sample`), plus broken and hostile submissions. Its scores must equal the cell runner's
+(`real_sample`), plus broken and hostile submissions. Its scores must equal the cell runner's
 on that sample, and stock nbgrader gives the sample the same scores too
-(tests/test_stock_equivalence.py). The tests read the gradebook, the command's report, the graded
+on a part of it (tests/test_stock_equivalence.py). The tests read the gradebook, the command's report, the graded
 notebooks and the feedback. A sample keeps the suite's time from
 growing with every fixture graded twice.
 """
@@ -35,11 +35,11 @@ from nbgrader_course import (
     honest_submissions,
     lessons,
     notebook_path,
+    real_sample,
     region,
     solution_cells,
     solved_release,
     source_notebook,
-    stock_sample,
 )
 
 from helpers.checks import MISTAKE_TAG, OWN_MISTAKES
@@ -86,7 +86,7 @@ class GradedClass:
 def graded_class(tmp_path_factory):
     """Submit the sample and broken work, then run `autograde` as with `make autograde`."""
     graded = GradedClass(tmp_path_factory.mktemp("class"))
-    for student, lesson, notebook in stock_sample():
+    for student, lesson, notebook in real_sample():
         graded.submit(student, lesson, notebook)
 
     if BROKEN_LESSON:
@@ -160,7 +160,7 @@ def fast_scores() -> dict[tuple[str, str], dict]:
 def test_the_cell_runner_scores_the_sample_as_the_grader_does(graded_class, fast_scores):
     """The fixtures' scores are trustworthy: on the sample, cell for cell, they are the scores
     `make autograde` records (and stock nbgrader's, tests/test_stock_equivalence.py)."""
-    sample = stock_sample()
+    sample = real_sample()
     assert len(sample) > 2 * len(LESSONS)
     for student, lesson, _ in sample:
         fast = {cell: scores[0] for cell, scores in fast_scores[(student, lesson)].items()}
@@ -330,7 +330,7 @@ def test_feedback_never_shows_hidden_tests(graded_class):
     """Feedback for the sample (each exercise failing and passing) and the leaky submission:
     making it for all fixtures would cost a second per notebook and prove nothing more."""
     course = graded_class.course
-    students = sorted({student for student, _, _ in stock_sample()} | {LEAKY})
+    students = sorted({student for student, _, _ in real_sample()} | {LEAKY})
     done = course.run("feedback", *(f"--student={student}" for student in students))
     assert done.returncode == 0, done.stdout + done.stderr
     checked = 0

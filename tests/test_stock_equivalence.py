@@ -1,11 +1,11 @@
 """Stock nbgrader gives a sample of the honest submissions exactly the course's grades.
 
 The course grades with its own command (`make autograde`: sandboxed, in parallel, skipping
-unchanged illustrations). Stock nbgrader runs every cell in a plain kernel. For a sample (per
-lesson the solution, the untouched release, per exercise its first wrong and first alternative
-fixture, and every fixture marked "illustration case") both must give the very same scores, cell
-by cell. The sample is graded both ways here, apart from tests/test_grading.py, so that the two
-gradings run on different test workers.
+unchanged illustrations). Stock nbgrader runs every cell in a plain kernel, figures included.
+For a sample (`stock_sample`: per lesson the solution, the untouched release, a wrong and an
+alternative answer, and every fixture marked "illustration case", where skipping illustrations
+could matter) both must give the very same scores, cell by cell. The sample is graded both ways
+here, apart from tests/test_grading.py, so that the gradings run on different test workers.
 """
 
 from __future__ import annotations
