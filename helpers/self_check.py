@@ -24,6 +24,8 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.grading.course import exercise_of
+
 # A test cell fails, for nbgrader, on an error or on anything written to stderr.
 STDERR = "stderr"
 
@@ -62,16 +64,10 @@ def summarize(executed: nbformat.NotebookNode) -> list[Exercise]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if not meta.get("grade") or meta.get("solution") or cell.cell_type != "code":
             continue
-        owner = next(
-            (
-                e
-                for e in exercises.values()
-                if meta.get("grade_id", "").startswith(f"test_{e.name}_")
-            ),
-            None,
-        )
-        if owner is None:
+        name = exercise_of(meta.get("grade_id", ""), list(exercises))
+        if name is None:
             continue
+        owner = exercises[name]
         points = float(meta.get("points", 0))
         owner.points += points
         message = _first_message(cell.get("outputs", []))

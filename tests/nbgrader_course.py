@@ -62,9 +62,14 @@ def test_cells(notebook) -> dict[str, float]:
 
 
 def exercise_test_cells(notebook, solution_id: str) -> dict[str, float]:
-    """The test cells that belong to one exercise: grade_id ``test_<solution_id>_...``."""
-    prefix = f"test_{solution_id}_"
-    return {k: v for k, v in test_cells(notebook).items() if k.startswith(prefix)}
+    """The test cells that belong to one exercise: grade_id ``test_<solution_id>_...`` (the
+    longest matching exercise name wins, as in the grader's feedback and Check my work)."""
+    from helpers.grading.course import exercise_of
+
+    exercises = list(solution_cells(notebook))
+    return {
+        k: v for k, v in test_cells(notebook).items() if exercise_of(k, exercises) == solution_id
+    }
 
 
 def region(source: str, begin: str, end: str) -> list[str]:

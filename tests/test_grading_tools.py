@@ -90,3 +90,17 @@ def test_autograde_with_nothing_submitted_says_so(tmp_path, capsys):
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
     assert main(["--course", str(tmp_path), "autograde"]) == 1
     assert "No submissions found" in capsys.readouterr().out
+
+
+def test_a_test_cell_belongs_to_the_longest_exercise_name_it_starts_with():
+    from helpers.grading.course import exercise_of
+    from helpers.grading.feedback_page import exercise_names
+
+    exercises = ["train", "train_val_test_split", "relu"]
+    assert exercise_of("test_train_val_test_split_shapes", exercises) == "train_val_test_split"
+    assert exercise_of("test_train_history", exercises) == "train"
+    assert exercise_of("test_relu_leaky_values", exercises) == "relu"
+    assert exercise_of("test_softmax_values", exercises) is None
+    assert exercise_names("test_train_val_test_split_shapes", exercises) == (
+        "Exercise 2, train_val_test_split: shapes"
+    )

@@ -8,6 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def exercise_of(test_cell: str, exercises) -> str | None:
+    """The exercise a test cell belongs to: its grade_id is ``test_<exercise>_<what>``.
+
+    The longest matching name wins, so ``test_train_val_test_split_shapes`` belongs to
+    ``train_val_test_split``, not to ``train``. None when no exercise matches.
+    """
+    matching = [e for e in exercises if test_cell.startswith(f"test_{e}_")]
+    return max(matching, key=len, default=None)
+
+
 @dataclass(frozen=True)
 class Course:
     root: Path

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from latex2mathml.converter import convert
 
+from helpers.grading.course import exercise_of
+
 # Parts of the page where a dollar sign is not math: code, preformatted output, scripts, styles.
 _VERBATIM = re.compile(r"(<(pre|code|script|style)\b.*?</\2>)", re.S | re.I)
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -58,12 +60,11 @@ def _math_in_text(text: str) -> str:
 
 def exercise_names(test_cell: str, exercises: list[str]) -> str:
     """'Exercise 1, perceptron_predict: boundary' for test_perceptron_predict_boundary."""
-    for number, exercise in enumerate(exercises, start=1):
-        prefix = f"test_{exercise}_"
-        if test_cell.startswith(prefix):
-            part = test_cell[len(prefix) :].replace("_", " ")
-            return f"Exercise {number}, {exercise}: {part}"
-    return test_cell.removeprefix("test_").replace("_", " ")
+    exercise = exercise_of(test_cell, exercises)
+    if exercise is None:
+        return test_cell.removeprefix("test_").replace("_", " ")
+    part = test_cell.removeprefix(f"test_{exercise}_").replace("_", " ")
+    return f"Exercise {list(exercises).index(exercise) + 1}, {exercise}: {part}"
 
 
 def readable(page: str, exercises: list[str]) -> str:
