@@ -73,6 +73,9 @@ OWN_MISTAKES = (
     "not-defined", "changed-signature", "wrong-return-count", "wrong-type", "missing-return", "not-a-number", "array-not-number", "wrong-shape",
     "transposed", "wrong-ndim", "wrong-dtype", "unsigned-int", "bool-not-int", "float-not-int",
     "overflow", "warning", "modifies-input", "float64-promotion", "bool-not-float", "int-not-float",
+    # an error raised inside the student's code, by its likely cause
+    "not-implemented", "shape-mismatch", "broadcast-error", "reshape-size", "index-error",
+    "in-place-cast", "recursion", "error-raised",
 )  # fmt: skip
 # A known wrong result and what it means: (the wrong value, mistake identifier, hint).
 KnownMistake = tuple[Any, str, str]
@@ -183,50 +186,77 @@ def _describe_value(value: Any) -> str:
     return _describe_type(value)
 
 
-def _likely_cause(error: BaseException) -> str:
-    """What an error raised inside student code usually means, in a sentence or two."""
-    text = _str(error)
-    kind = _type(error).__name__
-    if kind == "NotImplementedError":
-        return (
-            "This function, or one it calls, still contains `raise NotImplementedError()`:"
-            " write your code in its place and run the cell again."
-        )
-    if "matmul" in text or "shapes" in text and "not aligned" in text:
-        return (
-            "The shapes do not fit for a matrix product: in A @ B the last axis of A must match"
-            " the first axis of B. Print the shapes just before the line that failed."
-        )
-    if "could not be broadcast" in text:
-        return (
-            "Two arrays in an element-wise operation have shapes that do not broadcast. Print"
-            " their shapes just before the line that failed: is one transposed, or missing an"
-            " axis?"
-        )
-    if "NoneType" in text:
-        return (
-            "A value is None where an array or a tuple was expected: does every function you"
-            " wrote end with a `return` statement?"
-        )
-    if kind == "IndexError":
-        return (
-            "An index is past the end of an array: does your code assume a fixed size (two"
-            " features, four examples) instead of reading it from the shapes?"
-        )
-    if kind == "NameError":
-        return (
-            "A name is not defined: run the cells that define it, and do not rely on variables"
-            " defined elsewhere in the notebook (the grader runs your functions in a fresh"
-            " kernel)."
-        )
-    if kind == "UFuncTypeError" or "Cannot cast ufunc" in text:
-        return (
-            "An in-place operation (such as +=) tried to store floats in an integer array:"
-            " build a new array instead (w = w + ...)."
-        )
-    if kind == "RecursionError":
-        return "A function calls itself without end: did you reuse its own name inside it?"
-    return "The last lines of the traceback above show the line of your code that failed."
+# What an error raised inside student code usually means: (a test on the error's class name and
+# message, the mistake identifier, the sentence shown).
+_CAUSES: tuple[tuple[Callable[[str, str], bool], str, str], ...] = (
+    (
+        lambda kind, text: kind == "NotImplementedError",
+        "not-implemented",
+        "This function, or one it calls, still contains `raise NotImplementedError()`:"
+        " write your code in its place and run the cell again.",
+    ),
+    (
+        lambda kind, text: "matmul" in text or "shapes" in text and "not aligned" in text,
+        "shape-mismatch",
+        "The shapes do not fit for a matrix product: in A @ B the last axis of A must match"
+        " the first axis of B. Print the shapes just before the line that failed.",
+    ),
+    (
+        lambda kind, text: "could not be broadcast" in text,
+        "broadcast-error",
+        "Two arrays in an element-wise operation have shapes that do not broadcast. Print"
+        " their shapes just before the line that failed: is one transposed, or missing an"
+        " axis?",
+    ),
+    (
+        lambda kind, text: "cannot reshape array" in text,
+        "reshape-size",
+        "The sizes given to reshape do not multiply to the array's size: read them from the"
+        " array's .shape (or write -1 for one of them) instead of writing a number such as 784.",
+    ),
+    (
+        lambda kind, text: "NoneType" in text,
+        "missing-return",
+        "A value is None where an array or a tuple was expected: does every function you"
+        " wrote end with a `return` statement?",
+    ),
+    (
+        lambda kind, text: kind == "IndexError",
+        "index-error",
+        "An index is past the end of an array: does your code assume a fixed size (two"
+        " features, four examples) instead of reading it from the shapes?",
+    ),
+    (
+        lambda kind, text: kind == "NameError",
+        "not-defined",
+        "A name is not defined: run the cells that define it, and do not rely on variables"
+        " defined elsewhere in the notebook (the grader runs your functions in a fresh"
+        " kernel).",
+    ),
+    (
+        lambda kind, text: kind == "UFuncTypeError" or "Cannot cast ufunc" in text,
+        "in-place-cast",
+        "An in-place operation (such as +=) tried to store floats in an integer array:"
+        " build a new array instead (w = w + ...).",
+    ),
+    (
+        lambda kind, text: kind == "RecursionError",
+        "recursion",
+        "A function calls itself without end: did you reuse its own name inside it?",
+    ),
+)
+
+
+def _likely_cause(error: BaseException) -> tuple[str, str]:
+    """What an error raised inside student code usually means: (a sentence or two, its id)."""
+    text, kind = _str(error), _type(error).__name__
+    for matches, mistake, sentence in _CAUSES:
+        if matches(kind, text):
+            return sentence, mistake
+    return (
+        "The last lines of the traceback above show the line of your code that failed.",
+        "error-raised",
+    )
 
 
 class StudentFunction:
@@ -241,6 +271,8 @@ class StudentFunction:
     function returned a tuple of k values, so a test cell can unpack the result safely. Every
     call checks that the NumPy arrays it was given are unchanged afterwards, except the
     parameters named in ``in_place`` (a function whose docstring says it works in place).
+    ``on_error`` maps the likely cause of an error (its identifier, such as "broadcast-error") to
+    a ``(hint, mistake)`` that the exercise knows better: "W @ X instead of X @ W".
     """
 
     def __init__(
@@ -249,11 +281,13 @@ class StudentFunction:
         name: str,
         returns: int | None = None,
         in_place: Sequence[str] = (),
+        on_error: dict[str, tuple[str, str]] | None = None,
     ):
         self.func = func
         self.name = name
         self.returns = returns
         self.in_place = tuple(in_place)
+        self.on_error = dict(on_error or {})
         self.warnings: list[str] = []
         self._noted = False  # the stderr note is shown once per test cell, not once per call
 
@@ -333,9 +367,14 @@ class StudentFunction:
         except (TypeError, ValueError):
             bound = {f"argument {i + 1}": a for i, a in enumerate(args)} | kwargs
         described = ", ".join(f"{k}: {_describe_value(v)}" for k, v in bound.items())
-        return (
+        cause, mistake = _likely_cause(error)
+        if mistake in self.on_error:
+            cause, mistake = self.on_error[mistake]
+        return _with_hint(
             f"{self.name}(...) raised {_type(error).__name__}: {error}\n"
-            f"The test called it with {described or 'no arguments'}.\n{_likely_cause(error)}"
+            f"The test called it with {described or 'no arguments'}.\n{cause}",
+            None,
+            mistake,
         )
 
 
@@ -355,6 +394,7 @@ def check_function(
     returns: int | None = None,
     signature: str | None = None,
     in_place: Sequence[str] = (),
+    on_error: dict[str, tuple[str, str]] | None = None,
 ) -> StudentFunction:
     """Check that ``func`` is a function the student has defined, and return it wrapped.
 
@@ -363,11 +403,13 @@ def check_function(
     parameter list the exercise gives, such as ``"(X, y, lr=0.1, epochs=20)"``: names, order and
     defaults must match, since later lessons call the function by them. ``in_place`` names the
     parameters the function may change (its docstring says so); any other array argument that a
-    call changes fails the check.
+    call changes fails the check. ``on_error`` replaces the generic explanation of an error the
+    student's code raises by the exercise's own: ``{"broadcast-error": (hint, mistake), ...}``,
+    keyed by the identifiers of the likely causes (in ``OWN_MISTAKES``).
     """
     if _failing.get(name) is not func:
         _failing.pop(name, None)  # redefined since it last failed: judge it afresh
-    checked = StudentFunction(func, name, returns, in_place)
+    checked = StudentFunction(func, name, returns, in_place, on_error)
     _checked[:] = [checked]
     if func is None or not _callable(func):
         fail(
@@ -750,16 +792,35 @@ def passed(message: str = "All tests passed.") -> None:
 def raises(
     func: Callable[..., Any], exception: type[BaseException], *args: Any, **kwargs: Any
 ) -> str:
-    """Check that ``func(*args, **kwargs)`` raises ``exception``; return its message."""
+    """Check that ``func(*args, **kwargs)`` raises ``exception``; return its message.
+
+    ``func`` may be a ``StudentFunction``: the error the student's code raises on purpose is
+    then the expected outcome, not a crash to explain.
+    """
+    was_failing = None
+    if _isinstance(func, StudentFunction):
+        was_failing = _failing.get(func.name)
     try:
         func(*args, **kwargs)
     except exception as error:  # noqa: B902 - the caller names the exception class
         return str(error)
+    except CheckFailed as failed:
+        cause = failed.__cause__
+        if was_failing is None and _isinstance(func, StudentFunction):
+            _failing.pop(func.name, None)  # raising as asked is not a failure of the function
+        if _isinstance(cause, exception) and _isinstance(func, StudentFunction):
+            return _str(cause)
+        if cause is None:
+            raise
+        raise _failure(
+            f"Expected {exception.__name__}, but {_type(cause).__name__} was raised: {cause}"
+        ) from None
     except Exception as error:  # the wrong kind of error
         raise _failure(
             f"Expected {exception.__name__}, but {_type(error).__name__} was raised: {error}"
         ) from None
-    raise _failure(f"Expected {exception.__name__} to be raised, but nothing was raised.")
+    name = getattr(func, "name", getattr(func, "__name__", "the function"))
+    raise _failure(f"Expected {exception.__name__} to be raised by {name}, but nothing was raised.")
 
 
 __all__ = [

@@ -43,6 +43,24 @@ def next_token_example() -> tuple[list[str], np.ndarray]:
     return words, np.array([4.1, 3.2, 2.9, 1.5, 0.2, -1.0])
 
 
+def xor_points(n_per_corner: int = 40, spread: float = 0.35, seed: int = 0):
+    """XOR on the plane: four clouds of points around (-1, -1), (-1, 1), (1, -1) and (1, 1).
+
+    A point's label is 1 where its two coordinates have opposite signs (the clouds at (-1, 1)
+    and (1, -1)), 0 elsewhere: no straight line separates the classes. Seeded: the same
+    arguments give the same points.
+    Returns X: (4 * n_per_corner, 2) float64, y: (4 * n_per_corner,) int64 labels 0/1.
+    """
+    if int(n_per_corner) < 1:
+        raise ValueError(f"n_per_corner should be at least 1, got {n_per_corner}.")
+    rng = np.random.default_rng(seed)
+    corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+    centres = np.repeat(corners, int(n_per_corner), axis=0)
+    X = centres + rng.normal(0.0, spread, size=centres.shape)
+    y = (centres[:, 0] * centres[:, 1] < 0).astype(np.int64)
+    return X, y
+
+
 # ---------------------------------------------------------------------------------------------
 # MNIST: 70,000 handwritten digits, shipped in the repo as data/mnist.npz (see data/README.md).
 

@@ -47,7 +47,10 @@ def _first_message(outputs: list[dict]) -> str:
     for output in outputs:
         if output.get("output_type") == "error":
             text = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
-            return text.replace("CheckFailed: ", "", 1).split("\nThe test called it with")[0]
+            text = text.replace("CheckFailed: ", "", 1)
+            # A crash: keep what was raised, its likely cause and any note, not the arguments.
+            head, called, rest = text.partition("\nThe test called it with")
+            return "\n".join([head, *rest.splitlines()[1:]]) if called else text
         if output.get("output_type") == "stream" and output.get("name") == STDERR:
             return "wrote to stderr (the grader counts that as a failure): " + output["text"][:200]
     return ""

@@ -25,11 +25,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from helpers.data import logic_gate, next_token_example
+from helpers.data import logic_gate, next_token_example, xor_points
 from helpers.plots import (
     plot_decision_boundary,
     plot_errors_per_epoch,
     plot_function_and_derivative,
+    plot_points,
     plot_probabilities,
 )
 
@@ -429,11 +430,187 @@ def softmax_temperature_widget(softmax_fn: Callable, **options) -> SoftmaxTemper
     return SoftmaxTemperature(softmax_fn, **options)
 
 
+def _check_params(params, sizes: list[int], name: str):
+    """Name the student's init function when its parameters have the wrong form."""
+    if not isinstance(params, list | tuple) or len(params) != len(sizes) - 1:
+        found = (
+            f"{len(params)} entries" if isinstance(params, list | tuple) else type(params).__name__
+        )
+        raise TypeError(
+            f"{name}({sizes}) should return a list of {len(sizes) - 1} (W, b) pairs, got {found}."
+        )
+    checked = []
+    for k, (pair, n_in, n_out) in enumerate(zip(params, sizes[:-1], sizes[1:], strict=True)):
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise TypeError(
+                f"{name}: layer {k} should be a pair (W, b), got {type(pair).__name__}."
+            )
+        W, b = (np.asarray(a, dtype=float) for a in pair)
+        if W.shape != (n_in, n_out) or b.shape != (n_out,):
+            raise ValueError(
+                f"{name}: layer {k} has W of shape {W.shape} and b of shape {b.shape}; they"
+                f" should be ({n_in}, {n_out}) and ({n_out},)."
+            )
+        checked.append((W, b))
+    return checked
+
+
+class NetworkBoundary(_RedrawingWidget):
+    """A small random network on the plane: what depth, width and the activation do to its
+    decision boundary, computed by the student's ``init_params`` and ``mlp_forward``.
+
+    The network maps 2 inputs through ``hidden_layers`` hidden layers of ``units`` units to 2
+    logits, and a point's class is the larger logit. Its weights are ``init_fn(sizes, "he",
+    seed)`` times ``scale``; its biases are drawn by the widget (normal, times ``scale``) from the
+    same seed, since ``init_params`` leaves them at zero and every unit's line would then pass
+    through the centre. Nothing is trained: each seed is another random network.
+
+    Controls: ``hidden_layers`` (0 to 3), ``units`` (1 to 32), ``activation`` ("relu" or
+    "sigmoid"), ``seed``, ``scale``. Left: the decision regions over the XOR points of
+    ``helpers.data.xor_points()``; right: each unit of the first layer as the line where its
+    weighted sum is 0 (where a ReLU bends). After each redraw: ``figure``, ``result`` (the
+    predicted labels of the points), ``error``, ``redraws``; ``accuracy`` on the XOR labels.
+    """
+
+    def __init__(
+        self,
+        init_fn: Callable,
+        forward_fn: Callable,
+        count_fn: Callable | None = None,
+        hidden_layers: int = 1,
+        units: int = 4,
+        activation: str = "relu",
+        seed: int = 0,
+        scale: float = 1.0,
+    ):
+        _require_function(init_fn, "init_fn", "init_params(layer_sizes, scheme, rng)")
+        _require_function(forward_fn, "forward_fn", "mlp_forward(X, params, activation)")
+        if count_fn is not None:
+            _require_function(count_fn, "count_fn", "count_params(layer_sizes)")
+        self.init_fn, self.forward_fn, self.count_fn = init_fn, forward_fn, count_fn
+        self.X, self.y = xor_points()
+        self.accuracy = None
+        style = {"description_width": "initial"}
+        self.hidden_layers = widgets.IntSlider(
+            value=hidden_layers, min=0, max=3, description="hidden layers",
+            continuous_update=False, style=style,
+        )  # fmt: skip
+        self.units = widgets.IntSlider(
+            value=units, min=1, max=32, description="units per layer",
+            continuous_update=False, style=style,
+        )  # fmt: skip
+        self.activation = widgets.Dropdown(
+            options=["relu", "sigmoid"], value=activation, description="activation"
+        )
+        self.seed = widgets.IntSlider(
+            value=seed, min=0, max=30, description="seed", continuous_update=False
+        )
+        self.scale = widgets.FloatLogSlider(
+            value=scale, base=10, min=-1, max=1, step=0.1, description="weight scale",
+            readout_format=".2g", continuous_update=False, style=style,
+        )  # fmt: skip
+        controls = (self.hidden_layers, self.units, self.activation, self.seed, self.scale)
+        self._setup(
+            [
+                widgets.HBox([self.hidden_layers, self.units, self.activation]),
+                widgets.HBox([self.seed, self.scale]),
+            ]
+        )
+        for control in controls:
+            control.observe(lambda change: self.redraw(), names="value")
+        self.redraw()
+
+    def layer_sizes(self) -> list[int]:
+        return [2] + [int(self.units.value)] * int(self.hidden_layers.value) + [2]
+
+    def _network(self):
+        """The parameters of the current network, and the function giving its logits."""
+        init_fn, forward_fn = _latest(self.init_fn), _latest(self.forward_fn)
+        init_name = _function_name(init_fn, "init_params")
+        forward_name = _function_name(forward_fn, "mlp_forward")
+        sizes, seed, scale = self.layer_sizes(), int(self.seed.value), float(self.scale.value)
+        params = _check_params(_call(init_fn, init_name, sizes, "he", seed), sizes, init_name)
+        biases = np.random.default_rng([seed, 1])
+        params = [(W * scale, scale * biases.standard_normal(b.shape)) for W, b in params]
+        activation = self.activation.value
+
+        def logits(P: np.ndarray) -> np.ndarray:
+            result = _call(forward_fn, forward_name, P, params, activation)
+            if not isinstance(result, tuple) or len(result) != 2:
+                raise TypeError(f"{forward_name} should return a pair (logits, caches).")
+            out = np.asarray(result[0], dtype=float)
+            if out.shape != (len(P), 2):
+                raise ValueError(
+                    f"{forward_name} returned logits of shape {out.shape} for {len(P)} points"
+                    f" and a network with 2 outputs; they should have shape ({len(P)}, 2)."
+                )
+            return out
+
+        return params, logits
+
+    def redraw(self) -> None:
+        self._begin_redraw()
+        try:
+            params, logits = self._network()
+            labels = np.argmax(logits(self.X), axis=1)
+            count = None
+            if self.count_fn is not None:
+                count_fn = _latest(self.count_fn)
+                count = _call(
+                    count_fn, _function_name(count_fn, "count_params"), self.layer_sizes()
+                )
+        except Exception as exc:  # the student's code may not be finished yet
+            self._fail(exc)
+            return
+        self.accuracy = float(np.mean(labels == self.y))
+        fig, (ax_net, ax_units) = plt.subplots(1, 2, figsize=(10, 4.3))
+        hidden = int(self.hidden_layers.value)
+        shape = " -> ".join(map(str, self.layer_sizes()))
+        plot_decision_boundary(
+            lambda P: np.argmax(logits(P), axis=1), self.X, self.y, ax=ax_net,
+            title=f"{shape}, {self.activation.value}: its decision regions",
+        )  # fmt: skip
+        W, b = params[0]
+        lo, hi = ax_net.get_xlim()
+        xs = np.linspace(lo, hi, 2)
+        for j in range(W.shape[1]):
+            if abs(W[1, j]) > 1e-12:
+                ax_units.plot(xs, -(W[0, j] * xs + b[j]) / W[1, j], linewidth=1)
+            else:
+                ax_units.axvline(-b[j] / W[0, j] if abs(W[0, j]) > 1e-12 else np.nan, linewidth=1)
+        plot_points(self.X, self.y, ax=ax_units)
+        ax_units.set_xlim(lo, hi)
+        ax_units.set_ylim(*ax_net.get_ylim())
+        ax_units.set_aspect("equal")
+        first = "hidden units" if hidden else "output units (no hidden layer)"
+        ax_units.set_title(f"The first layer's {W.shape[1]} {first}: where z = 0", fontsize=10)
+        fig.tight_layout()
+        counted = (
+            f"{int(count):,} parameters (your count_params) &nbsp; " if count is not None else ""
+        )
+        self._show(
+            fig,
+            labels,
+            f"{counted}{self.accuracy:.0%} of the XOR points on the right side (untrained: the"
+            " luck of the seed)",
+        )
+
+
+def network_boundary_widget(init_fn: Callable, forward_fn: Callable, count_fn=None, **options):
+    """The lesson 3 widget over the student's ``init_params``, ``mlp_forward`` and (optional)
+    ``count_params``. options: hidden_layers, units, activation, seed, scale.
+    Returns the widget; show it with display(...).
+    """
+    return NetworkBoundary(init_fn, forward_fn, count_fn, **options)
+
+
 __all__ = [
     "ActivationExplorer",
+    "NetworkBoundary",
     "PerceptronTrainer",
     "SoftmaxTemperature",
     "activation_explorer_widget",
+    "network_boundary_widget",
     "perceptron_trainer_widget",
     "softmax_temperature_widget",
 ]

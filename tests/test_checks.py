@@ -215,6 +215,28 @@ def test_own_mistakes_lists_every_identifier_the_checks_give_by_themselves():
         message(checks.check_like, np.zeros(2, bool), np.zeros(2)),
         message(checks.check_like, np.zeros(2, int), np.zeros(2)),
     ]
+
+    def crash(error: Exception):
+        def raises_it():
+            raise error
+
+        return message(checks.check_function(raises_it, "f"))
+
+    diagnosed += [
+        crash(NotImplementedError()),
+        crash(ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0")),
+        crash(ValueError("operands could not be broadcast together with shapes (2,3) (2,)")),
+        crash(ValueError("cannot reshape array of size 12 into shape (784)")),
+        crash(IndexError("index 4 is out of bounds for axis 0 with size 4")),
+        crash(RecursionError("maximum recursion depth exceeded")),
+        crash(KeyError("relu")),
+    ]
+
+    def casts_in_place():
+        w = np.zeros(2, dtype=int)
+        w += 0.5
+
+    diagnosed.append(message(checks.check_function(casts_in_place, "f")))
     tags = {re.search(r"\[mistake: ([a-z0-9-]+)\]$", text).group(1) for text in diagnosed}
     assert tags == set(checks.OWN_MISTAKES)
 
@@ -416,3 +438,30 @@ def test_a_derivative_check_names_the_function_whose_slope_it_measures_when_that
         np.linspace(-2, 2, 5),
     )
     assert "Note: gelu fails its own test cells above" in text and "measures its slope" in text
+
+
+def test_an_exercise_can_explain_an_error_better_than_the_generic_cause():
+    def w_at_x(X, W):
+        return W @ X
+
+    generic = message(checks.check_function(w_at_x, "dense"), np.zeros((2, 3)), np.zeros((3, 4)))
+    assert "[mistake: shape-mismatch]" in generic and "last axis of A" in generic
+    explained = checks.check_function(
+        w_at_x, "dense", on_error={"shape-mismatch": ("X @ W, not W @ X.", "w-at-x")}
+    )
+    text = message(explained, np.zeros((2, 3)), np.zeros((3, 4)))
+    assert text.endswith("X @ W, not W @ X. [mistake: w-at-x]") and "raised ValueError" in text
+    assert "[mistake: shape-mismatch]" not in text
+
+
+def test_raises_accepts_a_student_function_and_does_not_count_the_error_as_a_failure():
+    def init(scheme):
+        if scheme != "he":
+            raise ValueError(f"Unknown scheme {scheme!r}: use 'he'.")
+        return 1
+
+    call = checks.check_function(init, "init")
+    assert checks.raises(call, ValueError, "glorot") == "Unknown scheme 'glorot': use 'he'."
+    assert "init" not in checks._failing  # raising as the docstring says is not failing
+    assert "nothing was raised" in message(checks.raises, call, ValueError, "he")
+    assert "Expected KeyError, but ValueError" in message(checks.raises, call, KeyError, "x")

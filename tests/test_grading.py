@@ -242,7 +242,7 @@ def test_fixture_is_graded_as_intended(fast_scores, fixture):
 
 def named_mistakes(source: str) -> set[str]:
     """The mistake identifiers a cell's code writes: mistake="...", fail(message, "..."), and the
-    ids in known_mistakes."""
+    ids in known_mistakes and on_error."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):
@@ -253,6 +253,12 @@ def named_mistakes(source: str) -> set[str]:
         for keyword in node.keywords:
             if keyword.arg == "mistake" and isinstance(keyword.value, ast.Constant):
                 names.add(keyword.value.value)
+            if keyword.arg == "on_error" and isinstance(keyword.value, ast.Dict):
+                names |= {
+                    hint.elts[1].value
+                    for hint in keyword.value.values
+                    if isinstance(hint, ast.Tuple) and isinstance(hint.elts[1], ast.Constant)
+                }
             if keyword.arg == "known_mistakes" and isinstance(keyword.value, ast.List):
                 names |= {
                     known.elts[1].value

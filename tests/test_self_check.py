@@ -7,7 +7,15 @@ import sys
 
 import nbformat
 import pytest
-from nbgrader_course import FIXTURES, REPO, lessons, notebook_path, solution_cells, solved_release
+from nbgrader_course import (
+    FIXTURES,
+    REPO,
+    lessons,
+    notebook_path,
+    solution_cells,
+    solved_release,
+)
+from nbgrader_course import test_cells as points_of_test_cells
 
 from helpers.self_check import as_text, run_saved, summarize, unsaved_changes
 
@@ -21,11 +29,16 @@ def saved(tmp_path, notebook) -> object:
     return path
 
 
-def test_a_solved_lesson_passes_every_exercise_with_full_points(tmp_path):
-    exercises = summarize(run_saved(saved(tmp_path, solved_release(LESSON))))
-    source = nbformat.read(notebook_path(REPO, "source", LESSON), as_version=4)
+@pytest.mark.parametrize("lesson", lessons())
+def test_a_solved_lesson_passes_every_exercise_with_full_points(tmp_path, lesson):
+    """Every lesson: each test cell counts for its exercise, and the solution gets every point."""
+    path = tmp_path / f"{lesson}.ipynb"
+    nbformat.write(solved_release(lesson), path)
+    exercises = summarize(run_saved(path))
+    source = nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
     assert [e.name for e in exercises] == list(solution_cells(source))
     assert all(e.passed and e.points > 0 and not e.failures for e in exercises)
+    assert sum(e.points for e in exercises) == sum(points_of_test_cells(source).values())
     assert "NOT passed" not in as_text(exercises)
 
 
@@ -62,3 +75,20 @@ def test_unsaved_work_is_noticed(tmp_path):
     edited = code.replace("return", "return  ")
     assert unsaved_changes(path, [code, edited]) == [name]
     assert unsaved_changes(path, [edited, code]) == []  # the last run is what counts
+
+
+def test_a_crash_keeps_its_likely_cause_and_the_note_that_blames_an_earlier_exercise():
+    from helpers.self_check import _first_message
+
+    evalue = (
+        "mlp_forward(...) raised ValueError: operands could not be broadcast together\n"
+        "The test called it with X: float64 array of shape (2, 2), params: list of length 2.\n"
+        "Two arrays in an element-wise operation have shapes that do not broadcast."
+        " [mistake: broadcast-error]\n"
+        "Note: dense_forward fails its own test cells above, and mlp_forward uses it: fix"
+        " dense_forward first, then run this cell again."
+    )
+    message = _first_message([{"output_type": "error", "ename": "CheckFailed", "evalue": evalue}])
+    assert message.startswith("mlp_forward(...) raised ValueError: operands")
+    assert "The test called it with" not in message
+    assert "[mistake: broadcast-error]" in message and "Note: dense_forward fails" in message

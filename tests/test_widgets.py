@@ -406,3 +406,114 @@ def test_lesson_2_answers_describe_what_the_widgets_show():
     )
     for claim in claims:
         assert claim in answers, claim
+
+
+# --- lesson 3: a random network's decision boundary ------------------------------------------
+
+from helpers.data import xor_points  # noqa: E402
+from helpers.widgets import NetworkBoundary  # noqa: E402
+
+
+def reference_init(layer_sizes, scheme="he", rng=None, dtype=np.float64):
+    """Stand-in for init_params: He-scaled normal draws, zero biases."""
+    rng = np.random.default_rng(rng)
+    return [
+        ((np.sqrt(2 / a) * rng.standard_normal((a, b))).astype(dtype), np.zeros(b, dtype))
+        for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+    ]
+
+
+def reference_forward(X, params, activation="relu"):
+    """Stand-in for mlp_forward: the logits (caches left empty, the widget does not read them)."""
+    a = X
+    for k, (W, b) in enumerate(params):
+        a = a @ W + b
+        if k < len(params) - 1:
+            a = np.maximum(a, 0) if activation == "relu" else 1 / (1 + np.exp(-a))
+    return a, []
+
+
+def reference_count(layer_sizes):
+    return sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+
+
+def test_xor_points_are_seeded_and_labelled_by_quadrant():
+    X, y = xor_points(n_per_corner=5, seed=3)
+    again, _ = xor_points(n_per_corner=5, seed=3)
+    assert X.shape == (20, 2) and y.shape == (20,) and np.array_equal(X, again)
+    assert y.tolist() == [0] * 5 + [1] * 10 + [0] * 5  # (-1,-1), (-1,1), (1,-1), (1,1)
+    with pytest.raises(ValueError, match="at least 1"):
+        xor_points(n_per_corner=0)
+
+
+def test_the_boundary_widget_draws_the_students_network_and_counts_its_parameters():
+    widget = NetworkBoundary(reference_init, reference_forward, reference_count)
+    assert widget.redraws == 1 and widget.figure is not None and widget.error is None
+    assert "22 parameters" in widget.summary.value  # 2 -> 4 -> 2
+    widget.units.value = 8
+    assert "42 parameters" in widget.summary.value and widget.redraws == 2
+    ax_units = widget.figure.axes[1]
+    assert len(ax_units.get_lines()) == 8  # one line per hidden unit
+    widget.hidden_layers.value = 0
+    assert len(widget.figure.axes[1].get_lines()) == 2  # the output units' lines
+    assert "no hidden layer" in widget.figure.axes[1].get_title()
+
+
+def test_the_boundary_widget_names_an_unfinished_or_malformed_student_function():
+    def unfinished(layer_sizes, scheme="he", rng=None, dtype=np.float64):
+        raise NotImplementedError()
+
+    widget = NetworkBoundary(unfinished, reference_forward)
+    assert "init_params" not in widget.summary.value or "unfinished" in widget.summary.value
+    assert "unfinished is not implemented yet" in widget.summary.value
+    widget = NetworkBoundary(lambda *a: [(np.zeros((4, 2)), np.zeros(4))] * 2, reference_forward)
+    assert "should be (2, 4)" in widget.summary.value
+    widget = NetworkBoundary(reference_init, lambda X, params, activation: X @ params[0][0])
+    assert "pair (logits, caches)" in widget.summary.value and widget.figure is None
+    with pytest.raises(TypeError, match="without calling it"):
+        NetworkBoundary(reference_init([2, 2]), reference_forward)
+
+
+def test_lesson_3_answers_describe_what_the_widget_shows():
+    """The answers box: a straight line at most 75% without a hidden layer; no seed of a 4-unit
+    layer reaches 90% but seed 19 of a 9-unit one does; at seed 23 a sigmoid network is almost
+    linear at a small weight scale and sharply bent at a large one."""
+    import nbformat
+    from nbgrader_course import REPO, notebook_path
+
+    source = nbformat.read(notebook_path(REPO, "source", "03_multilayer_networks"), as_version=4)
+    answers = answer_text(source, "no seed gets above 75%")
+    assert "best is about 70%" in answers and "With 9 units, seed 19 gets 92%" in answers
+    widget_cell = next(c.source for c in source.cells if "network_boundary_widget(" in c.source)
+    assert "seed=2)" in widget_cell
+    widget = NetworkBoundary(reference_init, reference_forward, seed=2)
+    assert (widget.hidden_layers.value, widget.units.value) == (1, 4)
+    assert 0.6 < widget.accuracy < 0.75  # the first view shows a boundary, not one flat class
+    widget.redraw = lambda: None  # the answers are about the network, not the figure: no drawing
+    seeds = range(widget.seed.min, widget.seed.max + 1)
+    grid = np.stack(np.meshgrid(np.linspace(-2.4, 2.4, 49), np.linspace(-2.4, 2.4, 49)), -1)
+    grid = grid.reshape(-1, 2)
+
+    def accuracy(seed):
+        widget.seed.value = seed
+        _, logits = widget._network()
+        return np.mean(np.argmax(logits(widget.X), axis=1) == widget.y)
+
+    assert 0.65 <= max(accuracy(seed) for seed in seeds) < 0.9  # 4 units
+    widget.units.value = 9
+    assert round(accuracy(19), 2) == 0.92
+    widget.hidden_layers.value = 0
+    assert max(accuracy(seed) for seed in seeds) <= 0.75
+    widget.hidden_layers.value, widget.units.value, widget.activation.value = 1, 8, "sigmoid"
+    widget.seed.value = 23
+    nonlinear_share = {}
+    for scale in (0.1, 10.0):
+        widget.scale.value = scale
+        _, logits = widget._network()
+        gap = logits(grid) @ np.array([1.0, -1.0])
+        assert 0.1 < np.mean(gap < 0) < 0.9  # both classes in the picture
+        # how far the logits' difference is from a plane fitted to it over the picture
+        design = np.column_stack([grid, np.ones(len(grid))])
+        residual = gap - design @ np.linalg.lstsq(design, gap, rcond=None)[0]
+        nonlinear_share[scale] = np.linalg.norm(residual) / np.linalg.norm(gap - gap.mean())
+    assert nonlinear_share[0.1] < 0.05 < 0.3 < nonlinear_share[10.0], nonlinear_share
