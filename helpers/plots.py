@@ -312,6 +312,116 @@ def plot_probabilities(labels: Sequence[str], probabilities, ax: Axes | None = N
     return ax
 
 
+# ---------------------------------------------------------------------------------------------
+# Lesson 4: one neuron and its loss as a computational graph, forward and backward.
+
+
+def neuron_graph(x=(1.0, 2.0), w=(0.5, -0.25), b=0.1, y=1.0) -> dict:
+    """The numbers of the graph z = w1 x1 + w2 x2 + b, a = sigmoid(z), L = (a - y)**2.
+
+    Returns a dict with ``values`` (node -> forward value), ``grads`` (node -> dL/dnode) and
+    ``steps``: the backward pass, one dict per step from the loss back to the inputs, each with
+    the ``nodes`` whose gradient it finds and a sentence ``says`` that works it out.
+    """
+    (x1, x2), (w1, w2) = x, w
+    p1, p2 = w1 * x1, w2 * x2
+    z = p1 + p2 + b
+    a = 1 / (1 + np.exp(-z))
+    loss = (a - y) ** 2
+    values = {"w1": w1, "x1": x1, "w2": w2, "x2": x2, "b": b, "p1": p1, "p2": p2, "z": z, "a": a}
+    values["L"] = loss
+    d_a = 2 * (a - y)
+    d_z = d_a * a * (1 - a)
+    grads = {"L": 1.0, "a": d_a, "z": d_z, "p1": d_z, "p2": d_z, "b": d_z}
+    grads |= {"w1": d_z * x1, "x1": d_z * w1, "w2": d_z * x2, "x2": d_z * w2}
+    steps = [
+        {
+            "nodes": ["L", "a"],
+            "says": f"L = (a - y)^2, so dL/da = 2 (a - y) = 2 ({a:.3f} - {y:g}) = {d_a:.3f}.",
+        },
+        {
+            "nodes": ["z"],
+            "says": f"a = sigmoid(z): local slope a (1 - a) = {a * (1 - a):.3f}; chain rule:"
+            f" dL/dz = dL/da * da/dz = {d_a:.3f} * {a * (1 - a):.3f} = {d_z:.3f}.",
+        },
+        {
+            "nodes": ["p1", "p2", "b"],
+            "says": f"z = p1 + p2 + b: a sum's local slopes are all 1, so each input gets"
+            f" dL/dz = {d_z:.3f} unchanged.",
+        },
+        {
+            "nodes": ["w1", "x1"],
+            "says": f"p1 = w1 * x1: the slope with respect to w1 is x1 = {x1:g}, so dL/dw1 ="
+            f" {d_z:.3f} * {x1:g} = {grads['w1']:.3f}; with respect to x1 it is w1 = {w1:g}, so"
+            f" dL/dx1 = {d_z:.3f} * {w1:g} = {grads['x1']:.3f}.",
+        },
+        {
+            "nodes": ["w2", "x2"],
+            "says": f"p2 = w2 * x2: dL/dw2 = {d_z:.3f} * x2 = {d_z:.3f} * {x2:g} ="
+            f" {grads['w2']:.3f}, and dL/dx2 = {d_z:.3f} * w2 = {d_z:.3f} * {w2:g} ="
+            f" {grads['x2']:.3f}. Done: every weight has its gradient.",
+        },
+    ]
+    return {"values": values, "grads": grads, "steps": steps, "y": y}
+
+
+_GRAPH_NODES = {  # name: (x, y, label)
+    "w1": (0.0, 4.2, "w1"), "x1": (0.0, 3.0, "x1"), "w2": (0.0, 1.8, "w2"),
+    "x2": (0.0, 0.6, "x2"), "p1": (2.2, 3.6, "p1 = w1 x1"), "p2": (2.2, 1.2, "p2 = w2 x2"),
+    "b": (2.2, -0.4, "b"), "z": (4.6, 2.0, "z = p1 + p2 + b"), "a": (7.0, 2.0, "a = sigmoid(z)"),
+    "L": (9.4, 2.0, "L = (a - y)^2"),
+}  # fmt: skip
+_GRAPH_EDGES = [
+    ("w1", "p1"), ("x1", "p1"), ("w2", "p2"), ("x2", "p2"),
+    ("p1", "z"), ("p2", "z"), ("b", "z"), ("z", "a"), ("a", "L"),
+]  # fmt: skip
+
+
+def plot_neuron_graph(step: int | None = None, ax: Axes | None = None, graph: dict | None = None):
+    """Draw the neuron's graph: each node with its forward value (green), and after backward
+    step ``step`` (0: none yet; None: all, with no step outlined) the gradient dL/dnode (red) of
+    every node reached. The nodes of the current step are outlined. Returns the Axes.
+    """
+    graph = graph or neuron_graph()
+    steps = graph["steps"]
+    shown = len(steps) if step is None else int(step)
+    if not 0 <= shown <= len(steps):
+        raise ValueError(f"step should be between 0 and {len(steps)}, got {step}.")
+    reached = {n for s in steps[:shown] for n in s["nodes"]}
+    current = set(steps[shown - 1]["nodes"]) if shown and step is not None else set()
+    ax = _axes(ax, figsize=(12, 4.6))
+    boxes = {}
+    for name, (x, y, label) in _GRAPH_NODES.items():
+        outlined = name in current
+        boxes[name] = ax.text(
+            x, y, f"{label}\n= {graph['values'][name]:.3f}", ha="center", va="center",
+            fontsize=9, color="darkgreen",
+            bbox={"boxstyle": "round", "fc": "#f4f4f4", "ec": "crimson" if outlined else "0.4",
+                  "lw": 2.5 if outlined else 1},
+        )  # fmt: skip
+        if name in reached:
+            ax.text(
+                x, y - 0.62, f"dL/d{name} = {graph['grads'][name]:.3f}", ha="center",
+                va="center", color="crimson", fontsize=8.5,
+            )  # fmt: skip
+    for start, end in _GRAPH_EDGES:
+        ax.annotate(
+            "", xy=_GRAPH_NODES[end][:2], xytext=_GRAPH_NODES[start][:2],
+            arrowprops={"arrowstyle": "->", "color": "0.45", "lw": 1.2, "shrinkA": 2,
+                        "shrinkB": 2, "patchA": boxes[start].get_bbox_patch(),
+                        "patchB": boxes[end].get_bbox_patch()},
+        )  # fmt: skip
+    ax.text(9.4, 3.0, f"target y = {graph['y']:g}", ha="center", fontsize=9)
+    ax.set_xlim(-0.9, 10.6)
+    ax.set_ylim(-1.3, 4.9)
+    ax.axis("off")
+    ax.set_title(
+        "Forward values (green, in the boxes) and gradients dL/d(node) (red, below)"
+        + ("" if step is None else f", after backward step {shown} of {len(steps)}")
+    )
+    return ax
+
+
 __all__ = [
     "plot_function_and_derivative",
     "plot_probabilities",
@@ -320,6 +430,8 @@ __all__ = [
     "plot_boundary_line",
     "plot_decision_boundary",
     "plot_errors_per_epoch",
+    "neuron_graph",
+    "plot_neuron_graph",
     "plot_perceptron_diagram",
     "plot_points",
 ]

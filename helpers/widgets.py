@@ -27,9 +27,11 @@ from IPython.display import display
 
 from helpers.data import logic_gate, next_token_example, xor_points
 from helpers.plots import (
+    neuron_graph,
     plot_decision_boundary,
     plot_errors_per_epoch,
     plot_function_and_derivative,
+    plot_neuron_graph,
     plot_points,
     plot_probabilities,
 )
@@ -604,12 +606,56 @@ def network_boundary_widget(init_fn: Callable, forward_fn: Callable, count_fn=No
     return NetworkBoundary(init_fn, forward_fn, count_fn, **options)
 
 
+class BackpropStepper(_RedrawingWidget):
+    """The backward pass of one neuron and its loss, one step at a time (lesson 4).
+
+    Control: ``step`` (0: the forward pass only; then one backward step per move, from the
+    loss back to the weights). The figure is ``helpers.plots.plot_neuron_graph`` at that step;
+    the summary works the step out with the chain rule. ``result`` is the dict of gradients
+    found so far.
+    """
+
+    def __init__(self, step: int = 0):
+        self.graph = neuron_graph()
+        steps = len(self.graph["steps"])
+        self.step = widgets.IntSlider(
+            value=step, min=0, max=steps, description="backward step",
+            continuous_update=False, style={"description_width": "initial"},
+        )  # fmt: skip
+        self._setup([self.step])
+        self.step.observe(lambda change: self.redraw(), names="value")
+        self.redraw()
+
+    def redraw(self) -> None:
+        self._begin_redraw()
+        shown = int(self.step.value)
+        fig, ax = plt.subplots(figsize=(11, 4.2))
+        plot_neuron_graph(shown, ax=ax, graph=self.graph)
+        fig.tight_layout()
+        reached = [n for s in self.graph["steps"][:shown] for n in s["nodes"]]
+        says = (
+            "Forward pass done: every node holds its value (green). Move the slider to go back."
+            if shown == 0
+            else html.escape(self.graph["steps"][shown - 1]["says"])
+        )
+        self._show(
+            fig, {n: self.graph["grads"][n] for n in reached}, f"<b>Step {shown}.</b> {says}"
+        )
+
+
+def backprop_stepper_widget(**options) -> BackpropStepper:
+    """The lesson 4 widget: step through the backward pass of a neuron. options: step."""
+    return BackpropStepper(**options)
+
+
 __all__ = [
     "ActivationExplorer",
+    "BackpropStepper",
     "NetworkBoundary",
     "PerceptronTrainer",
     "SoftmaxTemperature",
     "activation_explorer_widget",
+    "backprop_stepper_widget",
     "network_boundary_widget",
     "perceptron_trainer_widget",
     "softmax_temperature_widget",

@@ -517,3 +517,52 @@ def test_lesson_3_answers_describe_what_the_widget_shows():
         residual = gap - design @ np.linalg.lstsq(design, gap, rcond=None)[0]
         nonlinear_share[scale] = np.linalg.norm(residual) / np.linalg.norm(gap - gap.mean())
     assert nonlinear_share[0.1] < 0.05 < 0.3 < nonlinear_share[10.0], nonlinear_share
+
+
+# --- lesson 4: the backward pass of one neuron, step by step ----------------------------------
+
+from helpers.plots import neuron_graph, plot_neuron_graph  # noqa: E402
+from helpers.widgets import BackpropStepper  # noqa: E402
+
+
+def test_the_neuron_graph_follows_the_chain_rule():
+    graph = neuron_graph(x=(1.0, 2.0), w=(0.5, -0.25), b=0.1, y=1.0)
+    values, grads = graph["values"], graph["grads"]
+    assert values["z"] == pytest.approx(0.1) and values["a"] == pytest.approx(0.524979, abs=1e-6)
+
+    def loss(w1=0.5, w2=-0.25, b=0.1, x1=1.0, x2=2.0):
+        a = 1 / (1 + np.exp(-(w1 * x1 + w2 * x2 + b)))
+        return (a - 1.0) ** 2
+
+    h = 1e-6
+    for name in ("w1", "w2", "b", "x1", "x2"):
+        slope = (loss(**{name: values[name] + h}) - loss(**{name: values[name] - h})) / (2 * h)
+        assert grads[name] == pytest.approx(slope, rel=1e-6), name
+    reached = [n for step in graph["steps"] for n in step["nodes"]]
+    assert sorted(reached) == sorted(values)  # every node gets its gradient, once
+
+
+def test_the_stepper_reveals_one_backward_step_at_a_time():
+    widget = BackpropStepper()
+    assert widget.result == {} and "Forward pass done" in widget.summary.value
+    widget.step.value = 2
+    assert set(widget.result) == {"L", "a", "z"} and "dL/dz" in widget.summary.value
+    widget.step.value = widget.step.max
+    assert set(widget.result) == set(neuron_graph()["values"]) and widget.redraws == 3
+    red = [t.get_text() for t in widget.figure.axes[0].texts if t.get_color() == "crimson"]
+    assert "dL/dw2 = -0.474" in red and len(red) == 10
+    with pytest.raises(ValueError, match="between 0 and 5"):
+        plot_neuron_graph(6)
+
+
+def test_lesson_4_table_matches_the_graph():
+    """The hand-worked table of section 1 gives the numbers the widget and the figure show."""
+    import nbformat
+    from nbgrader_course import REPO, notebook_path
+
+    source = nbformat.read(notebook_path(REPO, "source", "04_backpropagation"), as_version=4)
+    table = next(c.source for c in source.cells if "| node | local gradient |" in c.source)
+    grads = neuron_graph()["grads"]
+    for name, shown in (("a", -0.950), ("z", -0.237), ("w1", -0.237), ("x1", -0.118)):
+        assert f"{shown:.3f}" in table and round(grads[name], 3) == shown, name
+    assert "-0.474" in table and "0.059" in table and round(grads["w2"], 3) == -0.474
