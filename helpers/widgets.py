@@ -122,11 +122,16 @@ class _RedrawingWidget(widgets.VBox):
     """What the course's widgets share: a summary line, an output area with one figure, and
     what the last redraw left (``figure``, ``result``, ``error``, ``redraws``) for the tests."""
 
-    def _setup(self, controls: list) -> None:
+    def _setup(self, layout: list, watched: Sequence) -> None:
+        """Lay out the controls above the summary and the figure, redraw whenever one of the
+        ``watched`` controls changes value, and draw once."""
         self.summary = widgets.HTML()
         self.output = widgets.Output()
         self.figure, self.result, self.error, self.redraws = None, None, None, 0
-        widgets.VBox.__init__(self, [*controls, self.summary, self.output])
+        widgets.VBox.__init__(self, [*layout, self.summary, self.output])
+        for control in watched:
+            control.observe(lambda change: self.redraw(), names="value")
+        self.redraw()
 
     def _begin_redraw(self) -> None:
         self.redraws += 1
@@ -210,13 +215,8 @@ class PerceptronTrainer(_RedrawingWidget):
             description="epochs",
             continuous_update=False,
         )
-        self._setup([widgets.HBox([self.gate, self.learning_rate, self.epochs])])
-        for control in (self.gate, self.learning_rate, self.epochs):
-            control.observe(self._on_change, names="value")
-        self.redraw()
-
-    def _on_change(self, change) -> None:
-        self.redraw()
+        controls = (self.gate, self.learning_rate, self.epochs)
+        self._setup([widgets.HBox(list(controls))], watched=controls)
 
     def redraw(self) -> None:
         """Retrain with the current settings and redraw the plots."""
@@ -317,10 +317,8 @@ class ActivationExplorer(_RedrawingWidget):
             value=x_max, min=1.0, max=30.0, step=1.0, description="x from -/+",
             continuous_update=False, style={"description_width": "initial"},
         )  # fmt: skip
-        self._setup([widgets.HBox([self.activation, self.x_max])])
-        for control in (self.activation, self.x_max):
-            control.observe(lambda change: self.redraw(), names="value")
-        self.redraw()
+        controls = (self.activation, self.x_max)
+        self._setup([widgets.HBox(list(controls))], watched=controls)
 
     def redraw(self) -> None:
         self._begin_redraw()
@@ -394,9 +392,7 @@ class SoftmaxTemperature(_RedrawingWidget):
             description="temperature", readout_format=".3g", continuous_update=False,
             style={"description_width": "initial"},
         )  # fmt: skip
-        self._setup([self.temperature])
-        self.temperature.observe(lambda change: self.redraw(), names="value")
-        self.redraw()
+        self._setup([self.temperature], watched=[self.temperature])
 
     def redraw(self) -> None:
         self._begin_redraw()
@@ -516,11 +512,9 @@ class NetworkBoundary(_RedrawingWidget):
             [
                 widgets.HBox([self.hidden_layers, self.units, self.activation]),
                 widgets.HBox([self.seed, self.scale]),
-            ]
+            ],
+            watched=controls,
         )
-        for control in controls:
-            control.observe(lambda change: self.redraw(), names="value")
-        self.redraw()
 
     def layer_sizes(self) -> list[int]:
         return [2] + [int(self.units.value)] * int(self.hidden_layers.value) + [2]
@@ -622,9 +616,7 @@ class BackpropStepper(_RedrawingWidget):
             value=step, min=0, max=steps, description="backward step",
             continuous_update=False, style={"description_width": "initial"},
         )  # fmt: skip
-        self._setup([self.step])
-        self.step.observe(lambda change: self.redraw(), names="value")
-        self.redraw()
+        self._setup([self.step], watched=[self.step])
 
     def redraw(self) -> None:
         self._begin_redraw()
