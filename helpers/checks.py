@@ -42,6 +42,7 @@ _argmax = np.argmax
 _unravel_index = np.unravel_index
 _ndarray = np.ndarray
 _generic = np.generic
+_np_dtype = np.dtype
 _float64 = np.float64
 _float32 = np.float32
 _default_rng = np.random.default_rng
@@ -531,6 +532,26 @@ def check_dtype_kind(array: Any, kinds: str, name: str = "result") -> None:
     fail(f"{name} should hold {wanted} values, but its dtype is {array.dtype}.{hint}", mistake)
 
 
+def check_dtype(array: Any, dtype: Any, name: str = "result") -> None:
+    """Check that ``array`` is an ndarray of exactly the dtype ``dtype`` (its input's, say)."""
+    check_type(array, _ndarray, name)
+    expected = _np_dtype(dtype)
+    if array.dtype == expected:
+        return
+    message = f"{name} should have dtype {expected}, got {array.dtype}."
+    if (
+        expected.kind == "f"
+        and array.dtype.kind == "f"
+        and array.dtype.itemsize > expected.itemsize
+    ):
+        fail(
+            message + " A float64 value promotes the whole result: keep the input's dtype"
+            " (.astype(x.dtype), np.zeros_like(x), Python floats as constants).",
+            "float64-promotion",
+        )
+    fail(message + " Keep the dtype of the data you were given.", "wrong-dtype")
+
+
 def check_like(result: Any, x: Any, name: str = "result") -> None:
     """Check that an elementwise function's ``result`` has the shape and the dtype of its input ``x``.
 
@@ -823,6 +844,28 @@ def raises(
     raise _failure(f"Expected {exception.__name__} to be raised by {name}, but nothing was raised.")
 
 
+def check_raises(
+    func: Callable[..., Any],
+    exception: type[BaseException],
+    args: tuple = (),
+    kwargs: dict | None = None,
+    when: str = "",
+    mistake: str = "no-error-raised",
+) -> str:
+    """Check that ``func(*args, **kwargs)`` raises ``exception``, as its docstring promises
+    ``when`` something is wrong ("batch_size is 0"); return the error's message.
+
+    Like ``raises``, but a failure says which case went wrong and carries ``mistake``.
+    """
+    try:
+        return raises(func, exception, *args, **(kwargs or {}))
+    except CheckFailed as failed:
+        name = getattr(func, "name", getattr(func, "__name__", "the function"))
+        case = f" when {when}" if when else ""
+        fail(f"{name} should raise {exception.__name__}{case}. {failed}", mistake)
+        raise  # fail() always raises; this keeps type checkers content
+
+
 __all__ = [
     "CheckFailed",
     "MISTAKE_TAG",
@@ -830,12 +873,14 @@ __all__ = [
     "StudentFunction",
     "check_close",
     "check_derivative",
+    "check_dtype",
     "check_dtype_kind",
     "check_elementwise",
     "check_equal",
     "check_finite",
     "check_function",
     "check_like",
+    "check_raises",
     "check_no_warnings",
     "check_number",
     "check_shape",

@@ -1,4 +1,5 @@
-"""The datasets the course uses: tiny logic-gate tables and MNIST (shipped in ``data/``)."""
+"""The datasets the course uses: small 2-D sets made on the fly (logic gates, XOR, moons,
+spirals) and MNIST (shipped in ``data/``)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,51 @@ def xor_points(n_per_corner: int = 40, spread: float = 0.35, seed: int = 0):
     centres = np.repeat(corners, int(n_per_corner), axis=0)
     X = centres + rng.normal(0.0, spread, size=centres.shape)
     y = (centres[:, 0] * centres[:, 1] < 0).astype(np.int64)
+    return X, y
+
+
+def moons(n_samples: int = 200, noise: float = 0.2, seed: int = 0):
+    """Two interleaving half circles on the plane, the classic "moons" (as in scikit-learn).
+
+    Class 0 is the upper half circle of radius 1 around (0, 0); class 1 the lower half circle
+    around (1, 0.5); every point is moved by Gaussian noise of standard deviation ``noise``.
+    The classes alternate (0, 1, 0, 1, ...), so any prefix is balanced. Seeded: the same
+    arguments give the same points.
+    Returns X: (n_samples, 2) float64, y: (n_samples,) int64 labels 0/1.
+    """
+    n = int(n_samples)
+    if n < 2:
+        raise ValueError(f"n_samples should be at least 2, got {n_samples}.")
+    rng = np.random.default_rng(seed)
+    y = np.arange(n, dtype=np.int64) % 2
+    angle = rng.uniform(0.0, np.pi, size=n)
+    X = np.where(
+        y[:, None] == 0,
+        np.stack([np.cos(angle), np.sin(angle)], axis=1),
+        np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1),
+    )
+    return X + rng.normal(0.0, float(noise), size=X.shape), y
+
+
+def spirals(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, seed: int = 0):
+    """Interleaved spiral arms, one per class (CS231n's spiral data).
+
+    Arm k starts at the centre and winds outwards to radius 1 over about a turn; the angle of
+    each point is moved by Gaussian noise of standard deviation ``noise`` (radians). No
+    straight line separates any two arms. Seeded: the same arguments give the same points.
+    Returns X: (n_per_class * n_classes, 2) float64, y: int64 labels 0 .. n_classes - 1, the
+    classes in turn (0, 1, 2, 0, 1, 2, ...).
+    """
+    n, k = int(n_per_class), int(n_classes)
+    if n < 1 or k < 2:
+        raise ValueError(
+            f"spirals needs n_per_class >= 1 and n_classes >= 2, got {n_per_class} and {n_classes}."
+        )
+    rng = np.random.default_rng(seed)
+    y = np.tile(np.arange(k, dtype=np.int64), n)
+    radius = np.repeat(np.linspace(0.05, 1.0, n), k)
+    angle = 2 * np.pi * (y / k + 0.75 * radius) + rng.normal(0.0, float(noise), size=n * k)
+    X = radius[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1)
     return X, y
 
 

@@ -5,7 +5,8 @@ so a lesson can put several plots side by side with ``plt.subplots``. Functions 
 model take the student's own prediction function as an argument: nothing here computes a
 prediction, so nothing here gives away a graded exercise.
 
-Shapes: ``X`` is (n, 2) (two input features, one row per example), ``y`` is (n,) of 0/1 labels.
+Shapes: ``X`` is (n, 2) (two input features, one row per example), ``y`` is (n,) of int labels
+0, 1, ... (0/1 for most lessons; up to four classes, such as the spirals of lesson 5).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-# Colour-blind-safe pair (blue / orange) and one marker per class, so the classes differ in
-# print and in grey scale too.
-CLASS_COLORS = ("#1f77b4", "#ff7f0e")
-CLASS_MARKERS = ("o", "^")
-BLUE, ORANGE = CLASS_COLORS
+# Colour-blind-safe colours (blue, orange, then green and purple for more classes) and one
+# marker per class, so the classes differ in print and in grey scale too.
+CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#009e73", "#9467bd")
+CLASS_MARKERS = ("o", "^", "s", "D")
+BLUE, ORANGE = CLASS_COLORS[:2]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (4.5, 4.0)) -> Axes:
@@ -35,7 +36,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (4.5, 4.0)) -> Axes:
 
 
 def _points_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
-    """Validate X (n, 2) and y (n,) and return them as float and int arrays."""
+    """Validate X (n, 2) and y (n,) of labels 0 .. 3, and return them as float and int arrays."""
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(
@@ -48,8 +49,12 @@ def _points_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
             f"y should have shape ({X.shape[0]},), one label per row of X; got shape {y.shape}."
             " If y is a column (n, 1), flatten it with y.ravel()."
         )
-    if y.size and not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y should hold only 0 and 1, got the values {np.unique(y).tolist()}.")
+    classes = range(len(CLASS_COLORS))
+    if y.size and not np.isin(y, classes).all():
+        raise ValueError(
+            f"y should hold class labels 0 to {len(CLASS_COLORS) - 1} (0 and 1 for two classes),"
+            f" got the values {np.unique(y).tolist()}."
+        )
     return X, y.astype(int)
 
 
@@ -60,7 +65,7 @@ def plot_points(X, y, ax: Axes | None = None, title: str | None = None) -> Axes:
     """
     X, y = _points_and_labels(X, y)
     ax = _axes(ax)
-    for label in (0, 1):
+    for label in range(max(2, int(y.max(initial=0)) + 1)):
         mask = y == label
         ax.scatter(
             X[mask, 0],
@@ -152,9 +157,9 @@ def plot_decision_boundary(
 ) -> Axes:
     """Shade the plane by what ``predict_fn`` says, and scatter the examples on top.
 
-    predict_fn: takes an (m, 2) array of points, returns (m,) labels 0/1, for example
-        ``lambda P: perceptron_predict(P, w, b)``.
-    X: (n, 2) inputs, y: (n,) labels 0/1. Returns the Axes.
+    predict_fn: takes an (m, 2) array of points, returns (m,) labels 0/1 (or 0 .. 3 for up to
+        four classes), for example ``lambda P: perceptron_predict(P, w, b)``.
+    X: (n, 2) inputs, y: (n,) labels. Returns the Axes.
     """
     if not callable(predict_fn):
         raise TypeError(
@@ -178,9 +183,12 @@ def plot_decision_boundary(
             f" return shape ({grid.shape[0]},), one 0/1 label per row."
         )
     zz = labels.astype(float).reshape(xx.shape)
-    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], colors=CLASS_COLORS, alpha=0.22)
-    if zz.min() != zz.max():  # a boundary exists only if both labels appear
-        ax.contour(xx, yy, zz, levels=[0.5], colors="black", linewidths=1.5)
+    n_classes = max(2, int(y.max(initial=0)) + 1, int(np.nanmax(zz, initial=0)) + 1)
+    n_classes = min(n_classes, len(CLASS_COLORS))
+    levels = np.arange(n_classes + 1) - 0.5
+    ax.contourf(xx, yy, zz, levels=levels, colors=CLASS_COLORS[:n_classes], alpha=0.22)
+    if zz.min() != zz.max():  # a boundary exists only if two labels appear
+        ax.contour(xx, yy, zz, levels=levels[1:-1], colors="black", linewidths=1.5)
     plot_points(X, y, ax=ax, title=title)
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
@@ -422,6 +430,65 @@ def plot_neuron_graph(step: int | None = None, ax: Axes | None = None, graph: di
     return ax
 
 
+def plot_history(
+    history: dict, axes: Sequence[Axes] | Axes | None = None, title: str | None = None
+):
+    """Learning curves: the loss and the accuracy per epoch, training and validation.
+
+    history: the dict ``train`` returns in lesson 5, with lists ``"train_loss"``,
+    ``"train_acc"``, ``"val_loss"``, ``"val_acc"`` (one entry per epoch; a missing key is left
+    out). The epoch of the lowest validation loss is marked: where early stopping would keep
+    the weights. axes: two Axes (loss, accuracy), one Axes (the loss only), or None for a new
+    figure with both. Returns the axes.
+    """
+    if not isinstance(history, dict):
+        raise TypeError(
+            f"history should be the dict that train returns, got {type(history).__name__}."
+        )
+    curves = {}
+    for key in ("train_loss", "val_loss", "train_acc", "val_acc"):
+        if key in history:
+            values = np.asarray(history[key], dtype=float)
+            if values.ndim != 1:
+                raise ValueError(f"history[{key!r}] should be a list of numbers, one per epoch.")
+            curves[key] = values
+    if not curves or not any(len(v) for v in curves.values()):
+        raise ValueError(
+            "history has no epochs to plot: it needs lists such as history['train_loss'] and"
+            " history['val_loss'] with one number per epoch."
+        )
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    if isinstance(axes, Axes):
+        axes = [axes]
+        curves = {key: values for key, values in curves.items() if key.endswith("_loss")}
+    loss_ax, *others = axes
+    styles = {"train": dict(color=BLUE, label="training"), "val": dict(color=ORANGE, ls="--")}
+    styles["val"]["label"] = "validation"
+    for ax, kind in zip(axes, ("loss", "acc"), strict=False):  # one or two axes
+        for split in ("train", "val"):
+            values = curves.get(f"{split}_{kind}")
+            if values is not None and len(values):
+                ax.plot(np.arange(1, len(values) + 1), values, **styles[split])
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    loss_ax.set_ylabel("cross-entropy")
+    for acc_ax in others:
+        acc_ax.set_ylabel("accuracy")
+    val_loss = curves.get("val_loss")
+    if val_loss is not None and np.isfinite(val_loss).any():
+        best = int(np.nanargmin(np.where(np.isfinite(val_loss), val_loss, np.nan)))
+        for ax in axes:
+            ax.axvline(best + 1, color="gray", lw=1, ls=":")
+        loss_ax.plot(best + 1, val_loss[best], "o", color=ORANGE, label=f"best: epoch {best + 1}")
+    loss_ax.legend(fontsize="small")
+    if title:
+        loss_ax.set_title(f"{title}: loss" if others else title)
+        for acc_ax in others:
+            acc_ax.set_title(f"{title}: accuracy")
+    return axes
+
+
 __all__ = [
     "plot_function_and_derivative",
     "plot_probabilities",
@@ -430,6 +497,7 @@ __all__ = [
     "plot_boundary_line",
     "plot_decision_boundary",
     "plot_errors_per_epoch",
+    "plot_history",
     "neuron_graph",
     "plot_neuron_graph",
     "plot_perceptron_diagram",

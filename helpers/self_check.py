@@ -3,7 +3,8 @@
 Validate (nbgrader's button) shows every failing test cell with its whole source; this shows, per
 exercise, the points earned by the visible tests and the first message of what failed. It runs
 the *saved* file in a fresh kernel, with ``NBGRADER_EXECUTION`` set as nbgrader does (widgets and
-long work are skipped), and warns when the saved file is not what the student last ran.
+long work are skipped) and without the figures the grader skips (so it takes seconds, not a
+lesson's Run All time), and warns when the saved file is not what the student last ran.
 
 In a lesson, the last cell shows a button (``check_my_work_button``); in a terminal:
 
@@ -81,11 +82,28 @@ def summarize(executed: nbformat.NotebookNode) -> list[Exercise]:
     return list(exercises.values())
 
 
+RELEASE = Path(__file__).resolve().parent.parent / "release"
+
+
+def _illustrations_to_skip(notebook: nbformat.NotebookNode, path: Path) -> set[int]:
+    """The figures and widgets the grader would skip (``helpers.grading.illustrations``): the
+    lesson's published copy in ``release/`` says which cells are illustrations, else the
+    notebook's own tags do."""
+    from helpers.grading.illustrations import cells_to_skip
+
+    published = RELEASE / path.stem / path.name
+    reference = nbformat.read(published, as_version=4) if published.is_file() else notebook
+    return cells_to_skip(notebook.cells, reference.cells)
+
+
 def run_saved(path: Path, timeout: int = 300) -> nbformat.NotebookNode:
-    """Execute the saved notebook at ``path`` in a fresh kernel, as nbgrader validate does."""
+    """Execute the saved notebook at ``path`` in a fresh kernel, as the grader does: every cell
+    but the illustrations it would skip, with ``NBGRADER_EXECUTION`` set."""
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
+    for index in _illustrations_to_skip(notebook, path):
+        notebook.cells[index].source = ""  # skipped: a figure changes no score
     before = os.environ.get("NBGRADER_EXECUTION")
     os.environ["NBGRADER_EXECUTION"] = "validate"  # the kernel inherits it: widgets skipped
     try:

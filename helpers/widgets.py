@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import warnings
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
@@ -25,7 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from helpers.data import logic_gate, next_token_example, xor_points
+from helpers.data import logic_gate, moons, next_token_example, spirals, xor_points
 from helpers.plots import (
     neuron_graph,
     plot_decision_boundary,
@@ -640,14 +641,200 @@ def backprop_stepper_widget(**options) -> BackpropStepper:
     return BackpropStepper(**options)
 
 
+def _check_history(history, name: str) -> dict:
+    """Name the student's train function when its history has the wrong form."""
+    if not isinstance(history, dict):
+        raise TypeError(
+            f"{name} should return its history, a dict of lists, got {type(history).__name__}."
+            " Did it forget `return history`?"
+        )
+    missing = [k for k in ("train_loss", "val_loss", "val_acc") if k not in history]
+    if missing:
+        raise ValueError(
+            f"{name}'s history has no {', '.join(missing)}: it should be a dict with the lists"
+            " train_loss, train_acc, val_loss and val_acc."
+        )
+    return history
+
+
+class LearningRateExplorer(_RedrawingWidget):
+    """Retrain a small network with the student's ``train`` at the learning rate of a slider,
+    and show its loss curves beside its decision regions (lesson 5).
+
+    The data: ``helpers.data.moons(200, 0.2, seed=0)`` or ``spirals(80, 3, 0.2, seed=0)``,
+    shuffled once (seed 0), three quarters for training and the rest for validation. The network: 2-32-32-C with
+    ReLU, ``init_fn(sizes, "he", 1)``; ``optimizer_cls(learning_rate)`` steps on mini-batches
+    of 32 drawn by ``np.random.default_rng(2)``, so the same settings give the same run.
+
+    Controls: ``learning_rate`` (0.001 to about 30, log scale), ``epochs`` (50 to 300),
+    ``dataset``. After each redraw: ``figure``, ``result`` (the history), ``error``,
+    ``redraws``; ``verdict``: "diverged" (a training loss inf, nan or above 10 ln C), "too
+    small" (the loss falling steadily but still above 0.2, validation accuracy under 90%), "too
+    large" (the loss ends near ln C, the loss of guessing, or 1.5 times above its lowest), else
+    "good".
+    """
+
+    DATASETS = {
+        "moons": lambda: moons(200, 0.2, seed=0),
+        "spirals": lambda: spirals(80, 3, 0.2, seed=0),
+    }
+
+    def __init__(
+        self,
+        train_fn: Callable,
+        init_fn: Callable,
+        predict_fn: Callable,
+        optimizer_cls: Callable,
+        learning_rate: float = 0.1,
+        epochs: int = 100,
+        dataset: str = "moons",
+    ):
+        _require_function(train_fn, "train_fn", "train(params, X_train, y_train, X_val, ...)")
+        _require_function(init_fn, "init_fn", "init_params(layer_sizes, scheme, rng)")
+        _require_function(predict_fn, "predict_fn", "mlp_predict(X, params)")
+        _require_function(optimizer_cls, "optimizer_cls", "SGD(lr)")
+        if dataset not in self.DATASETS:
+            raise ValueError(f"Unknown dataset {dataset!r}: choose one of {list(self.DATASETS)}.")
+        self.train_fn, self.init_fn, self.predict_fn = train_fn, init_fn, predict_fn
+        self.optimizer_cls = optimizer_cls
+        self.verdict = None
+        style = {"description_width": "initial"}
+        self.learning_rate = widgets.FloatLogSlider(
+            value=learning_rate, base=10, min=-3, max=1.5, step=0.25, description="learning rate",
+            readout_format=".3g", continuous_update=False, style=style,
+        )  # fmt: skip
+        self.epochs = widgets.IntSlider(
+            value=epochs, min=50, max=300, step=50, description="epochs",
+            continuous_update=False, style=style,
+        )  # fmt: skip
+        self.dataset = widgets.Dropdown(
+            options=list(self.DATASETS), value=dataset, description="data"
+        )
+        controls = (self.learning_rate, self.epochs, self.dataset)
+        self._setup([widgets.HBox(list(controls))], watched=controls)
+
+    def _data(self):
+        X, y = self.DATASETS[self.dataset.value]()
+        order = np.random.default_rng(0).permutation(len(X))  # a fixed shuffle, then cut
+        X, y, cut = X[order], y[order], 3 * len(X) // 4
+        return X[:cut], y[:cut], X[cut:], y[cut:]
+
+    def _train(self):
+        """Train at the current settings: (params, history), or raise naming the function."""
+        train_fn, init_fn = _latest(self.train_fn), _latest(self.init_fn)
+        train_name = _function_name(train_fn, "train")
+        X_train, y_train, X_val, y_val = self._data()
+        sizes = [2, 32, 32, int(y_train.max()) + 1]
+        params = _check_params(
+            _call(init_fn, _function_name(init_fn, "init_params"), sizes, "he", 1), sizes,
+            "init_params",
+        )  # fmt: skip
+        optimizer = self.optimizer_cls(float(self.learning_rate.value))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a diverging run overflows: that is the lesson
+            history = _call(
+                lambda *args: train_fn(*args, progress=False), train_name, params, X_train,
+                y_train, X_val, y_val, int(self.epochs.value), 32, optimizer,
+                np.random.default_rng(2),
+            )  # fmt: skip
+        return params, _check_history(history, train_name)
+
+    def _judge(self, history: dict, n_classes: int) -> tuple[str, str]:
+        """The verdict on a run, and a sentence that says why."""
+        loss = np.asarray(history["train_loss"], dtype=float)
+        val_acc = float(np.asarray(history["val_acc"], dtype=float)[-1])
+        guessing = np.log(n_classes)  # the loss of a network that gives every class 1/C
+        if not np.isfinite(loss).all() or loss.max() > 10 * guessing:
+            worst = int(np.argmax(np.where(np.isfinite(loss), loss, np.inf)))
+            return "diverged", (
+                f"diverged: the loss went as high as {loss[worst]:.3g} (epoch {worst + 1}), where"
+                f" guessing gives ln {n_classes} = {guessing:.2f}"
+            )
+        rises = loss / np.minimum.accumulate(loss)
+        late, half = loss[3 * len(loss) // 4], loss[len(loss) // 2]
+        steady = rises.max() <= 1.1 and loss[-1] < late <= half
+        if steady and loss[-1] > 0.2 and val_acc < 0.9:
+            return "too small", "too small: the loss falls steadily, but slowly"
+        if loss[-1] >= 0.9 * guessing:
+            return "too large", (
+                f"too large: the loss jumps around and ends at {loss[-1]:.3g}, about the loss of"
+                f" guessing (ln {n_classes} = {guessing:.2f})"
+            )
+        if loss[-1] > 1.5 * loss.min():
+            return "too large", (
+                f"too large: the loss jumps around and ends at {loss[-1]:.3g}, well above its"
+                f" lowest ({loss.min():.3g})"
+            )
+        return "good", f"good: the training loss fell to {loss[-1]:.3g}"
+
+    def redraw(self) -> None:
+        self._begin_redraw()
+        try:
+            params, history = self._train()
+            predict_fn = _latest(self.predict_fn)
+            predict_name = _function_name(predict_fn, "mlp_predict")
+            X_train, y_train, X_val, y_val = self._data()
+            with np.errstate(all="ignore"):
+                predicted = _call(predict_fn, predict_name, X_val, params)
+        except Exception as exc:  # the student's code may not be finished yet
+            self._fail(exc)
+            return
+        self.verdict, says = self._judge(history, int(y_train.max()) + 1)
+        lr = float(self.learning_rate.value)
+        fig, (ax_loss, ax_boundary) = plt.subplots(1, 2, figsize=(10.5, 4))
+        for key, label, style in (
+            ("train_loss", "training", "-"),
+            ("val_loss", "validation", "--"),
+        ):
+            values = np.asarray(history.get(key, []), dtype=float)
+            shown = np.where(np.isfinite(values), values, np.nan)
+            ax_loss.plot(np.arange(1, len(values) + 1), shown, style, label=label)
+        ax_loss.set_yscale("log")
+        ax_loss.set(xlabel="epoch", ylabel="cross-entropy (log scale)",
+                    title=f"learning rate {lr:.3g}: {self.verdict}")  # fmt: skip
+        ax_loss.grid(alpha=0.3, which="both")
+        ax_loss.legend(fontsize="small")
+        X_all = np.concatenate([X_train, X_val])
+        y_all = np.concatenate([y_train, y_val])
+
+        def regions(P):
+            with np.errstate(all="ignore"):
+                return np.asarray(predict_fn(P, params))
+
+        plot_decision_boundary(
+            regions, X_all, y_all, ax=ax_boundary, title="its decision regions", resolution=120
+        )
+        fig.tight_layout()
+        val_acc = float(np.mean(np.asarray(predicted) == y_val))
+        last_loss = float(np.asarray(history["train_loss"], dtype=float)[-1])
+        self._show(
+            fig,
+            history,
+            f"<b>learning rate {lr:.3g}</b>, {int(self.epochs.value)} epochs: {html.escape(says)}."
+            f" Final training loss {last_loss:.3g}, validation accuracy {val_acc:.0%}.",
+        )
+
+
+def learning_rate_widget(
+    train_fn: Callable, init_fn: Callable, predict_fn: Callable, optimizer_cls: Callable, **options
+) -> LearningRateExplorer:
+    """The lesson 5 widget over the student's ``train`` (and the course's ``init_params``,
+    ``mlp_predict`` and ``SGD``). options: learning_rate, epochs, dataset.
+    Returns the widget; show it with display(...).
+    """
+    return LearningRateExplorer(train_fn, init_fn, predict_fn, optimizer_cls, **options)
+
+
 __all__ = [
     "ActivationExplorer",
     "BackpropStepper",
+    "LearningRateExplorer",
     "NetworkBoundary",
     "PerceptronTrainer",
     "SoftmaxTemperature",
     "activation_explorer_widget",
     "backprop_stepper_widget",
+    "learning_rate_widget",
     "network_boundary_widget",
     "perceptron_trainer_widget",
     "softmax_temperature_widget",

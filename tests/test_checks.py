@@ -214,6 +214,8 @@ def test_own_mistakes_lists_every_identifier_the_checks_give_by_themselves():
         message(checks.check_like, np.zeros(2), np.zeros(2, np.float32)),
         message(checks.check_like, np.zeros(2, bool), np.zeros(2)),
         message(checks.check_like, np.zeros(2, int), np.zeros(2)),
+        message(checks.check_dtype, np.zeros(2), np.float32),
+        message(checks.check_dtype, np.zeros(2, int), np.float64),
     ]
 
     def crash(error: Exception):
@@ -339,6 +341,17 @@ def test_check_like_wants_the_input_shape_and_dtype_and_names_the_promotion():
     assert "shape (2, 3)" in message(checks.check_like, x32[0], x32)
     assert "ndarray" in message(checks.check_like, np.float32(1), x32)  # not 0-d: a scalar fails
     assert message(checks.check_like, np.zeros(4), np.zeros(3)).endswith("[mistake: wrong-shape]")
+
+
+def test_check_dtype_wants_exactly_that_dtype_whatever_the_shape():
+    checks.check_dtype(np.zeros((3, 4), np.float32), np.float32, "X_train")
+    checks.check_dtype(np.arange(3), np.int64, "y_val")
+    promoted = message(checks.check_dtype, np.zeros(2), np.float32, "out")
+    assert "float32" in promoted and promoted.endswith("[mistake: float64-promotion]")
+    assert message(checks.check_dtype, np.zeros(2, np.float32), np.float64).endswith(
+        "[mistake: wrong-dtype]"
+    )
+    assert "ndarray" in message(checks.check_dtype, [1.0], np.float64)
 
 
 def test_a_global_seterr_cannot_hide_an_overflow_from_check_no_warnings():

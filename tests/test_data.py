@@ -240,3 +240,54 @@ def test_build_expects_the_same_counts_and_source_as_the_spec():
     assert build.SOURCE_SHA256 == (
         "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The 2-D datasets of lesson 5, made on the fly.
+
+
+def test_moons_are_seeded_balanced_and_shaped_like_two_moons():
+    X, y = data.moons(200, noise=0.0, seed=4)
+    assert X.shape == (200, 2) and X.dtype == np.float64 and y.dtype == np.int64
+    assert y.tolist() == [0, 1] * 100  # alternating: any prefix is balanced
+    upper, lower = X[y == 0], X[y == 1]
+    # Without noise, class 0 lies on the upper unit half circle, class 1 on the lower one
+    # around (1, 0.5).
+    assert np.allclose(np.hypot(*upper.T), 1.0) and (upper[:, 1] >= 0).all()
+    assert np.allclose(np.hypot(lower[:, 0] - 1, lower[:, 1] - 0.5), 1.0)
+    assert (lower[:, 1] <= 0.5).all()
+    again, _ = data.moons(200, noise=0.0, seed=4)
+    assert np.array_equal(X, again)
+    assert not np.array_equal(data.moons(200, seed=5)[0], data.moons(200, seed=4)[0])
+
+
+def test_moons_noise_moves_the_points_by_its_standard_deviation():
+    clean, _ = data.moons(4000, noise=0.0, seed=0)
+    noisy, _ = data.moons(4000, noise=0.3, seed=0)
+    assert np.std(noisy - clean) == pytest.approx(0.3, rel=0.05)
+
+
+def test_spirals_have_one_arm_per_class_inside_the_unit_disc():
+    X, y = data.spirals(50, n_classes=4, noise=0.0, seed=1)
+    assert X.shape == (200, 2) and y.tolist()[:8] == [0, 1, 2, 3, 0, 1, 2, 3]
+    assert np.bincount(y).tolist() == [50] * 4
+    radius = np.hypot(*X.T)
+    assert radius.max() <= 1.0 + 1e-12
+    # Without noise, two arms at the same radius are a quarter turn apart.
+    angle = np.arctan2(X[:, 0], X[:, 1])
+    turn = np.angle(np.exp(1j * (angle[1::4] - angle[0::4])))
+    assert np.allclose(np.abs(turn), np.pi / 2)
+    assert np.array_equal(data.spirals(50, 4, 0.2, seed=1)[0], data.spirals(50, 4, 0.2, seed=1)[0])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: data.moons(1), "n_samples should be at least 2"),
+        (lambda: data.spirals(0), "n_per_class >= 1"),
+        (lambda: data.spirals(10, n_classes=1), "n_classes >= 2"),
+    ],
+)
+def test_the_2d_datasets_explain_impossible_sizes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

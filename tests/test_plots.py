@@ -16,6 +16,7 @@ from helpers.plots import (  # noqa: E402
     plot_boundary_line,
     plot_decision_boundary,
     plot_errors_per_epoch,
+    plot_history,
     plot_perceptron_diagram,
     plot_points,
 )
@@ -63,7 +64,7 @@ def test_plot_points_uses_the_given_axes():
         (np.zeros(4), np.zeros(4, dtype=int), "shape (n, 2)"),
         (np.zeros((4, 2)), np.zeros(3, dtype=int), "one label per row"),
         (np.zeros((4, 2)), np.zeros((4, 1), dtype=int), "y.ravel()"),
-        (np.zeros((4, 2)), np.array([0, 1, 2, 1]), "only 0 and 1"),
+        (np.zeros((4, 2)), np.array([0, 1, 5, 1]), "labels 0 to 3"),
     ],
 )
 def test_plot_points_explains_bad_input(X, y, message):
@@ -232,3 +233,66 @@ def test_probabilities_as_labelled_bars():
     assert [t.get_text() for t in ax.get_xticklabels()] == words
     assert len(ax.patches) == 6 and ax.texts[0].get_text() == f"{p[0]:.3f}"
     plt.close(ax.figure)
+
+
+# More classes (lesson 5's spirals) ---------------------------------------------------------------
+
+
+def test_decision_boundary_shades_one_region_per_class_for_three_classes():
+    X = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
+    y = np.array([0, 1, 2])
+    ax = plot_decision_boundary(lambda P: np.digitize(P[:, 0], [-0.5, 0.5]), X, y)
+    filled = [c for c in ax.collections if isinstance(c, ContourSet) and c.filled]
+    assert list(filled[0].levels) == [-0.5, 0.5, 1.5, 2.5]
+    lines = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+    assert list(lines[0].levels) == [0.5, 1.5]  # two boundaries between three regions
+    assert len([c for c in ax.collections if c.get_label().startswith("y = ")]) == 3
+
+
+# plot_history -----------------------------------------------------------------------------------
+
+
+def test_history_draws_both_curves_and_marks_the_best_validation_epoch():
+    history = {
+        "train_loss": [1.0, 0.6, 0.4, 0.3],
+        "val_loss": [1.1, 0.7, 0.8, 0.9],
+        "train_acc": [0.5, 0.7, 0.8, 0.9],
+        "val_acc": [0.5, 0.65, 0.6, 0.6],
+    }
+    loss_ax, acc_ax = plot_history(history, title="run")
+    train_line, val_line = loss_ax.get_lines()[:2]
+    assert list(train_line.get_xdata()) == [1, 2, 3, 4]  # epochs count from 1 on the axis
+    assert list(val_line.get_ydata()) == history["val_loss"]
+    assert [line.get_label() for line in acc_ax.get_lines()[:2]] == ["training", "validation"]
+    marked = [line for line in loss_ax.get_lines() if "best" in line.get_label()]
+    assert marked and marked[0].get_label() == "best: epoch 2"
+    assert (loss_ax.get_title(), acc_ax.get_title()) == ("run: loss", "run: accuracy")
+
+
+def test_history_on_one_axes_draws_the_losses_only():
+    _, ax = plt.subplots()
+    history = {"train_loss": [1.0, 0.5], "val_loss": [1.2, 0.9], "train_acc": [0.5, 0.8]}
+    [drawn] = plot_history(history, axes=ax, title="run")
+    assert drawn is ax and ax.get_title() == "run" and ax.get_ylabel() == "cross-entropy"
+    assert [line.get_label() for line in ax.get_lines()[:2]] == ["training", "validation"]
+
+
+def test_history_of_a_diverged_run_still_plots():
+    history = {"train_loss": [1.0, np.inf, np.nan], "val_loss": [np.nan, np.nan, np.nan]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss_ax, _ = plot_history(history)
+    assert len(loss_ax.get_lines()) == 2  # no best epoch to mark
+
+
+@pytest.mark.parametrize(
+    "history, error, message",
+    [
+        ([0.5, 0.4], TypeError, "dict that train returns"),
+        ({"train_loss": []}, ValueError, "no epochs to plot"),
+        ({"train_loss": [[0.5]]}, ValueError, "list of numbers"),
+    ],
+)
+def test_history_explains_bad_input(history, error, message):
+    with pytest.raises(error, match=message):
+        plot_history(history)

@@ -4,6 +4,8 @@ The widget is driven with stand-in functions (not a perceptron), so these tests 
 widget's wiring, not any lesson's answer.
 """
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -566,3 +568,166 @@ def test_lesson_4_table_matches_the_graph():
     for name, shown in (("a", -0.950), ("z", -0.237), ("w1", -0.237), ("x1", -0.118)):
         assert f"{shown:.3f}" in table and round(grads[name], 3) == shown, name
     assert "-0.474" in table and "0.059" in table and round(grads["w2"], 3) == -0.474
+
+
+# --- lesson 5: retrain at the learning rate of a slider ---------------------------------------
+
+from helpers.widgets import LearningRateExplorer  # noqa: E402
+
+
+class StandInSGD:
+    """Stand-in for the course's SGD: W -= lr * dW in place."""
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def step(self, params, grads):
+        for (W, b), (dW, db) in zip(params, grads, strict=True):
+            W -= self.lr * dW
+            b -= self.lr * db
+
+
+def stand_in_train(params, X_train, y_train, X_val, y_val, epochs, batch_size, optimizer, rng,
+                   activation="relu", lam=0.0, patience=None, progress=True):  # fmt: skip
+    """Stand-in for the lesson's train (ReLU, no L2, no early stopping): its history."""
+
+    def forward(X):
+        hidden = [X]
+        for k, (W, b) in enumerate(params):
+            z = hidden[-1] @ W + b
+            hidden.append(np.maximum(z, 0) if k < len(params) - 1 else z)
+        return hidden
+
+    def loss_and_dlogits(logits, y):
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        dlogits = np.exp(log_p)
+        dlogits[np.arange(len(y)), y] -= 1
+        return -log_p[np.arange(len(y)), y].mean(), dlogits / len(y)
+
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(len(X_train))
+        for start in range(0, len(X_train), batch_size):
+            rows = order[start : start + batch_size]
+            hidden = forward(X_train[rows])
+            _, d = loss_and_dlogits(hidden[-1], y_train[rows])
+            grads = []
+            for k in range(len(params) - 1, -1, -1):
+                grads.append((hidden[k].T @ d, d.sum(axis=0)))
+                d = (d @ params[k][0].T) * (hidden[k] > 0)
+            optimizer.step(params, grads[::-1])
+        for split, X, y in (("train", X_train, y_train), ("val", X_val, y_val)):
+            logits = forward(X)[-1]
+            history[f"{split}_loss"].append(float(loss_and_dlogits(logits, y)[0]))
+            history[f"{split}_acc"].append(float(np.mean(np.argmax(logits, axis=1) == y)))
+    return history
+
+
+def stand_in_predict(X, params, activation="relu"):
+    return np.argmax(reference_forward(X, params, activation)[0], axis=1)
+
+
+def lr_widget(**options):
+    return LearningRateExplorer(
+        stand_in_train, reference_init, stand_in_predict, StandInSGD, **options
+    )
+
+
+def test_the_learning_rate_widget_retrains_with_the_students_train_and_redraws():
+    calls = []
+
+    def recording_train(params, X_train, y_train, X_val, y_val, epochs, batch_size, optimizer,
+                        rng, **options):  # fmt: skip
+        assert options == {"progress": False}  # no progress bar inside the widget
+        calls.append((X_train.shape, X_val.shape, epochs, batch_size, optimizer.lr))
+        return stand_in_train(params, X_train, y_train, X_val, y_val, epochs, batch_size,
+                              optimizer, rng)  # fmt: skip
+
+    widget = LearningRateExplorer(recording_train, reference_init, stand_in_predict, StandInSGD)
+    assert widget.redraws == 1 and widget.error is None and widget.figure is not None
+    assert calls == [((150, 2), (50, 2), 100, 32, 0.1)]  # moons: 3/4 to train, 1/4 to validate
+    loss_ax, regions_ax = widget.figure.axes
+    assert len(loss_ax.get_lines()) == 2 and loss_ax.get_yscale() == "log"
+    assert "learning rate 0.1" in loss_ax.get_title()
+    widget.learning_rate.value = 1.0
+    widget.epochs.value = 50
+    widget.dataset.value = "spirals"
+    assert widget.redraws == 4 and calls[-1] == ((180, 2), (60, 2), 50, 32, 1.0)
+    assert len(widget.result["val_acc"]) == 50 and "50 epochs" in widget.summary.value
+    assert len([c for c in widget.figure.axes[1].collections if c.get_label() == "y = 2"]) == 1
+
+
+def test_the_learning_rate_widget_names_an_unfinished_or_malformed_train():
+    def unfinished(*args, **kwargs):
+        raise NotImplementedError()
+
+    widget = LearningRateExplorer(unfinished, reference_init, stand_in_predict, StandInSGD)
+    assert "unfinished is not implemented yet" in widget.summary.value and widget.figure is None
+    widget = LearningRateExplorer(
+        lambda *a, **k: None, reference_init, stand_in_predict, StandInSGD
+    )
+    assert "forget `return history`" in widget.summary.value
+    widget = LearningRateExplorer(lambda *a, **k: {"train_loss": [1.0]}, reference_init,
+                                  stand_in_predict, StandInSGD)  # fmt: skip
+    assert "history has no val_loss, val_acc" in widget.summary.value
+    with pytest.raises(ValueError, match="Unknown dataset"):
+        lr_widget(dataset="circles")
+
+
+def test_a_diverging_run_is_shown_without_warnings_or_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        widget = lr_widget(learning_rate=31.6, epochs=50)
+    assert widget.error is None and widget.verdict == "diverged"
+    assert "diverged" in widget.summary.value
+
+
+def test_lesson_5_answers_describe_what_the_widget_shows():
+    """The answers box of lesson 5: moons is too small up to 0.0562, good from 0.1 to 1.78, too
+    large at 3.16 and diverged from 5.62; 300 epochs at 0.01 stay too small; spirals are good
+    from 0.1 to 1 and too large by 3.16."""
+    import nbformat
+    from nbgrader_course import REPO, notebook_path
+
+    source = nbformat.read(notebook_path(REPO, "source", "05_training_loop"), as_version=4)
+    answers = answer_text(source, "Up to 0.0562 the verdict is *too small*")
+    for claim in ("Good up to 1.78", "*too large* at 3.16", "*diverged* from 5.62",
+                  "(0.29 against 0.15)", "Spirals are good from about 0.06 to 1", "*too large* by 3.16", "*diverged* from 10"):  # fmt: skip
+        assert claim in answers, claim
+    widget = lr_widget()
+    widget.redraw = lambda: None  # the verdicts are about the runs, not the figure
+
+    def verdict(lr, epochs=100, dataset="moons"):
+        widget.learning_rate.value, widget.epochs.value, widget.dataset.value = lr, epochs, dataset
+        params, history = widget._train()
+        return widget._judge(history, int(widget._data()[1].max()) + 1)[0], history
+
+    rates = [10 ** (k / 4) for k in range(-12, 7)]  # the slider's values, 0.001 to 31.6
+    moons = {round(lr, 4): verdict(lr)[0] for lr in rates}
+    too_small = {0.001, 0.0018, 0.0032, 0.0056, 0.01, 0.0178, 0.0316, 0.0562}
+    assert {lr for lr, v in moons.items() if v == "too small"} == too_small
+    assert {lr for lr, v in moons.items() if v == "good"} == {
+        0.1,
+        0.1778,
+        0.3162,
+        0.5623,
+        1.0,
+        1.7783,
+    }
+    _, diverged_history = verdict(10.0)
+    assert diverged_history["val_acc"][-1] == 0.44  # one class predicted everywhere
+    assert moons[3.1623] == "too large" and {
+        moons[lr] for lr in (5.6234, 10.0, 17.7828, 31.6228)
+    } == {"diverged"}
+    slow, slow_history = verdict(0.01, epochs=300)
+    _, fast_history = verdict(10**-0.5, epochs=100)
+    assert slow == "too small"
+    assert (
+        round(slow_history["train_loss"][-1], 2) == 0.29
+        and round(fast_history["train_loss"][-1], 2) == 0.15
+    )
+    spirals = {round(lr, 4): verdict(lr, dataset="spirals")[0] for lr in rates if 0.09 < lr < 11}
+    assert {spirals[lr] for lr in (0.1, 0.1778, 0.3162, 0.5623, 1.0)} == {"good"}
+    assert spirals[3.1623] == "too large"  # 1.7783 is chaotic: either verdict, by rounding
+    assert spirals[10.0] == "diverged"
