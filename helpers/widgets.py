@@ -825,17 +825,167 @@ def learning_rate_widget(
     return LearningRateExplorer(train_fn, init_fn, predict_fn, optimizer_cls, **options)
 
 
+def _quadratic(p: np.ndarray) -> tuple[float, np.ndarray]:
+    """f = (x^2 + 25 y^2) / 2, a valley 25 times steeper across (y) than along (x)."""
+    x, y = p
+    return 0.5 * (x * x + 25 * y * y), np.array([x, 25 * y])
+
+
+def _rosenbrock(p: np.ndarray) -> tuple[float, np.ndarray]:
+    """f = (1 - x)^2 + 100 (y - x^2)^2, a curved valley with its minimum at (1, 1)."""
+    x, y = p
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2, np.array(
+        [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]
+    )
+
+
+class OptimizerPaths(_RedrawingWidget):
+    """The student's optimizers on a 2-D loss surface, from one start: their paths (lesson 6).
+
+    optimizers: {name: class}, each class called as cls(learning_rate) and stepped with
+    ``step([(p, empty)], [(gradient, empty)])``, p the point (x, y) changed in place.
+    Surfaces: "quadratic" (f = (x^2 + 25 y^2) / 2, start (-4, 0.8), minimum (0, 0)) and
+    "rosenbrock" (start (-1.2, 1), minimum (1, 1)). Controls: ``surface``, ``learning_rate``
+    (1e-4 to 1, log scale), ``steps`` (10 to 500), one checkbox per optimizer. A path stops where
+    it leaves the picture far behind (|p| > 1e6 or not finite): "diverged". After each redraw:
+    ``result`` = {name: (steps + 1, 2) array of points}, ``final`` = {name: (f, distance to the
+    minimum) or None if diverged}, ``figure``, ``error``, ``redraws``.
+    """
+
+    SURFACES = {
+        "quadratic": (_quadratic, (-4.0, 0.8), (0.0, 0.0), (-5, 5, -2, 2)),
+        "rosenbrock": (_rosenbrock, (-1.2, 1.0), (1.0, 1.0), (-2, 2, -1, 3)),
+    }
+
+    def __init__(
+        self,
+        optimizers: dict,
+        surface: str = "quadratic",
+        learning_rate: float = 0.01,
+        steps: int = 100,
+        chosen: Sequence[str] | None = None,
+    ):
+        if not isinstance(optimizers, dict) or not optimizers:
+            raise TypeError(
+                "optimizers should be a dict of names and classes, such as"
+                " {'SGD': SGD, 'Adam': Adam}."
+            )
+        for name, cls in optimizers.items():
+            _require_function(cls, f"optimizers[{name!r}]", f"{name}(lr)")
+        if surface not in self.SURFACES:
+            raise ValueError(f"Unknown surface {surface!r}: choose one of {list(self.SURFACES)}.")
+        self.optimizers, self.final = dict(optimizers), {}
+        chosen = list(optimizers)[:2] if chosen is None else list(chosen)
+        style = {"description_width": "initial"}
+        self.surface = widgets.Dropdown(
+            options=list(self.SURFACES), value=surface, description="surface"
+        )
+        self.learning_rate = widgets.FloatLogSlider(
+            value=learning_rate, base=10, min=-4, max=0, step=0.25, description="learning rate",
+            readout_format=".3g", continuous_update=False, style=style,
+        )  # fmt: skip
+        self.steps = widgets.IntSlider(
+            value=steps, min=10, max=500, step=10, description="steps",
+            continuous_update=False, style=style,
+        )  # fmt: skip
+        self.boxes = {
+            name: widgets.Checkbox(value=name in chosen, description=name, indent=False)
+            for name in optimizers
+        }
+        controls = (self.learning_rate, self.steps, self.surface, *self.boxes.values())
+        self._setup(
+            [
+                widgets.HBox([self.learning_rate, self.steps, self.surface]),
+                widgets.HBox(list(self.boxes.values())),
+            ],
+            watched=controls,
+        )
+
+    def path(self, name: str) -> np.ndarray:
+        """The points visited by optimizer ``name`` at the current settings."""
+        f, start, _, _ = self.SURFACES[self.surface.value]
+        cls = _latest(self.optimizers[name])
+        p = np.array(start, dtype=float)
+        empty = np.zeros(0)
+        optimizer = _call(cls, name, float(self.learning_rate.value))
+        points = [p.copy()]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(int(self.steps.value)):
+                _, gradient = f(p)
+                _call(optimizer.step, f"{name}.step", [(p, empty)], [(gradient, empty)])
+                points.append(p.copy())
+                if not np.isfinite(p).all() or np.abs(p).max() > 1e6:
+                    break
+        return np.array(points)
+
+    def redraw(self) -> None:
+        self._begin_redraw()
+        f, start, minimum, (x0, x1, y0, y1) = self.SURFACES[self.surface.value]
+        chosen = [name for name, box in self.boxes.items() if box.value]
+        try:
+            paths = {name: self.path(name) for name in chosen}
+        except Exception as exc:  # the student's code may not be finished yet
+            self._fail(exc)
+            return
+        self.final = {}
+        for name, points in paths.items():
+            last = points[-1]
+            finite = np.isfinite(last).all() and np.abs(last).max() <= 1e6
+            self.final[name] = (
+                (float(f(last)[0]), float(np.hypot(*(last - minimum)))) if finite else None
+            )
+        fig, ax = plt.subplots(figsize=(9, 4.6))
+        xx, yy = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
+        zz = f(np.stack([xx, yy]))[0]
+        ax.contour(xx, yy, np.log10(zz + 1e-3), levels=25, colors="gray", linewidths=0.5)
+        ax.plot(*minimum, "k*", ms=14, label="minimum")
+        ax.plot(*start, "ko", ms=6)
+        for name, points in paths.items():
+            shown = points[np.isfinite(points).all(axis=1)]
+            final = self.final[name]
+            label = f"{name}: " + (
+                f"f = {final[0]:.3g}, {final[1]:.2f} from the minimum"
+                if final
+                else f"diverged at step {len(points) - 1}"
+            )
+            ax.plot(shown[:, 0], shown[:, 1], ".-", ms=3, lw=1.2, label=label)
+        ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y")
+        ax.set_aspect("equal")  # so that 45 degrees looks like 45 degrees
+        ax.set_title(
+            f"{self.surface.value}, learning rate {float(self.learning_rate.value):.3g},"
+            f" {int(self.steps.value)} steps"
+        )
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+        fig.tight_layout()
+        parts = [
+            f"<b>{html.escape(name)}</b>: "
+            + (f"{final[1]:.2f} from the minimum" if final else "diverged")
+            for name, final in self.final.items()
+        ]
+        self._show(fig, paths, " &nbsp; ".join(parts) or "Tick an optimizer to draw its path.")
+
+
+def optimizer_paths_widget(optimizers: dict, **options) -> OptimizerPaths:
+    """The lesson 6 widget over the student's optimizer classes ({name: class}).
+    options: surface, learning_rate, steps, chosen. Returns the widget; show it with display(...).
+    """
+    return OptimizerPaths(optimizers, **options)
+
+
 __all__ = [
     "ActivationExplorer",
     "BackpropStepper",
     "LearningRateExplorer",
     "NetworkBoundary",
+    "OptimizerPaths",
     "PerceptronTrainer",
     "SoftmaxTemperature",
     "activation_explorer_widget",
     "backprop_stepper_widget",
     "learning_rate_widget",
     "network_boundary_widget",
+    "optimizer_paths_widget",
     "perceptron_trainer_widget",
     "softmax_temperature_widget",
 ]

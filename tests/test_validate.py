@@ -38,20 +38,27 @@ def validate(path) -> str:
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_validate_passes_a_solved_notebook_and_fails_a_wrong_one(tmp_path, lesson):
+def test_validate_passes_a_solved_notebook(tmp_path, lesson):
+    """Every lesson: the Validate button passes a solved notebook (each costs a Run All)."""
     solved = tmp_path / "solved" / f"{lesson}.ipynb"
     solved.parent.mkdir()
     nbformat.write(solved_release(lesson), solved)
     report = validate(solved)
     assert SUCCESS in report and FAILURE not in report, report
 
+
+@pytest.mark.parametrize("lesson", LESSONS[-1:])
+def test_validate_fails_an_untouched_and_a_wrong_notebook(tmp_path, lesson):
+    """The newest lesson (the failing side works the same way in every lesson; the grading
+    tests prove each lesson's messages): an untouched release fails with NotImplementedError,
+    and a realistic mistake fails with the tag its visible check names, so the student learns
+    it before submitting."""
     untouched = tmp_path / "untouched" / f"{lesson}.ipynb"
     untouched.parent.mkdir()
     untouched.write_bytes(notebook_path(REPO, "release", lesson).read_bytes())
     report = validate(untouched)
     assert FAILURE in report and "NotImplementedError" in report, report
 
-    # A realistic mistake that a visible check names: the student learns it before submitting.
     declared = [
         (f, DECLARED_MISTAKE.match(f.read_text()))
         for f in fixtures(lesson)

@@ -731,3 +731,125 @@ def test_lesson_5_answers_describe_what_the_widget_shows():
     assert {spirals[lr] for lr in (0.1, 0.1778, 0.3162, 0.5623, 1.0)} == {"good"}
     assert spirals[3.1623] == "too large"  # 1.7783 is chaotic: either verdict, by rounding
     assert spirals[10.0] == "diverged"
+
+
+# --- lesson 6: optimizers' paths on a 2-D loss surface ----------------------------------------
+
+from helpers.widgets import OptimizerPaths  # noqa: E402
+
+
+class StandInOptimizer:
+    """Stand-ins for the lesson's optimizers (one class, four rules), state per array."""
+
+    def __init__(self, lr, rule):
+        self.lr, self.rule, self.t, self.state = lr, rule, 0, {}
+
+    def step(self, params, grads):
+        self.t += 1
+        pairs = zip(params, grads, strict=True)
+        arrays = [(a, g) for pair, grad_pair in pairs for a, g in zip(pair, grad_pair, strict=True)]
+        for k, (a, g) in enumerate(arrays):
+            m, v = self.state.get(k, (np.zeros_like(a), np.zeros_like(a)))
+            if self.rule == "sgd":
+                a -= self.lr * g
+            elif self.rule == "momentum":
+                m = 0.9 * m + g
+                a -= self.lr * m
+            elif self.rule == "rmsprop":
+                v = 0.99 * v + 0.01 * g * g
+                a -= self.lr * g / (np.sqrt(v) + 1e-8)
+            else:
+                m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+                m_hat, v_hat = m / (1 - 0.9**self.t), v / (1 - 0.999**self.t)
+                a -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+            self.state[k] = (m, v)
+
+
+STAND_IN_OPTIMIZERS = {
+    name: (lambda lr, rule=rule: StandInOptimizer(lr, rule))
+    for name, rule in (
+        ("SGD", "sgd"),
+        ("Momentum", "momentum"),
+        ("RMSProp", "rmsprop"),
+        ("Adam", "adam"),
+    )
+}
+
+
+def test_the_paths_widget_draws_a_path_per_chosen_optimizer_and_redraws():
+    widget = OptimizerPaths(STAND_IN_OPTIMIZERS)
+    assert (
+        widget.redraws == 1 and widget.error is None and set(widget.result) == {"SGD", "Momentum"}
+    )
+    assert widget.result["SGD"].shape == (101, 2)  # the start and 100 steps
+    assert np.allclose(widget.result["SGD"][0], (-4.0, 0.8))
+    widget.boxes["Adam"].value = True
+    assert widget.redraws == 2 and set(widget.result) == {"SGD", "Momentum", "Adam"}
+    widget.surface.value = "rosenbrock"
+    assert (
+        np.allclose(widget.result["Adam"][0], (-1.2, 1.0))
+        and "rosenbrock" in widget.figure.axes[0].get_title()
+    )
+    widget.steps.value = 20
+    assert widget.result["Adam"].shape == (21, 2) and widget.redraws == 4
+
+
+def test_the_paths_widget_names_an_unfinished_optimizer_and_marks_a_divergence():
+    class Unfinished:
+        def __init__(self, lr):
+            self.lr = lr
+
+        def step(self, params, grads):
+            raise NotImplementedError()
+
+    widget = OptimizerPaths({"Mine": Unfinished})
+    assert "Mine.step is not implemented yet" in widget.summary.value and widget.figure is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        widget = OptimizerPaths(STAND_IN_OPTIMIZERS, learning_rate=0.316, chosen=["SGD"])
+    assert widget.final["SGD"] is None and "diverged" in widget.summary.value
+    with pytest.raises(TypeError, match="dict of names and classes"):
+        OptimizerPaths([StandInOptimizer])
+    with pytest.raises(ValueError, match="Unknown surface"):
+        OptimizerPaths(STAND_IN_OPTIMIZERS, surface="bowl")
+
+
+def test_lesson_6_answers_describe_what_the_widget_shows():
+    """SGD on the quadratic: 1.46 from the minimum at 0.01, converging at 0.0562, diverging at
+    0.1; momentum 0.01 away at 0.01 and stable up to 0.1; the first steps of RMSProp and Adam
+    diagonal (10 lr and lr); Rosenbrock at 0.01: SGD and momentum diverge, RMSProp 1.69, Adam
+    1.96; at 0.001 momentum 0.23."""
+    import nbformat
+    from nbgrader_course import REPO, notebook_path
+
+    source = nbformat.read(notebook_path(REPO, "source", "06_optimizers"), as_version=4)
+    answers = answer_text(source, "SGD creeps along the valley floor")
+    for claim in ("ends 1.46 from the minimum", "at 0.0562", "at 0.1 it diverges",
+                  "ends 0.01 from the minimum", "diverging only at 0.178",
+                  "exactly the rate (0.1 in each coordinate)",
+                  "ten times larger", "RMSProp gets closest (1.69", "Adam reaches 1.96",
+                  "(0.23 from the minimum)"):  # fmt: skip
+        assert claim in answers, claim
+    widget = OptimizerPaths(STAND_IN_OPTIMIZERS, chosen=list(STAND_IN_OPTIMIZERS))
+    widget.redraw = lambda: None
+
+    def distance(name, lr, surface="quadratic", steps=100):
+        widget.surface.value, widget.steps.value, widget.learning_rate.value = surface, steps, lr
+        points = widget.path(name)
+        minimum = widget.SURFACES[surface][2]
+        if not np.isfinite(points[-1]).all() or np.abs(points[-1]).max() > 1e6:
+            return None
+        return round(float(np.hypot(*(points[-1] - minimum))), 2)
+
+    assert distance("SGD", 0.01) == 1.46 and distance("SGD", 10**-1.25) == 0.01
+    assert distance("SGD", 0.1) is None and distance("Momentum", 0.01) == 0.01
+    assert distance("Momentum", 0.1) is not None and distance("Momentum", 10**-0.75) is None
+    widget.surface.value, widget.learning_rate.value = "quadratic", 0.1
+    for name, size in (("Adam", 0.1), ("RMSProp", 1.0)):
+        first = widget.path(name)[1] - widget.path(name)[0]
+        assert np.allclose(np.abs(first), size, rtol=1e-3), (name, first)  # 45 degrees
+    assert distance("SGD", 0.01, "rosenbrock", 300) is None
+    assert distance("Momentum", 0.01, "rosenbrock", 300) is None
+    assert distance("RMSProp", 0.01, "rosenbrock", 300) == 1.69
+    assert distance("Adam", 0.01, "rosenbrock", 300) == 1.96
+    assert distance("Momentum", 0.001, "rosenbrock", 300) == 0.23
