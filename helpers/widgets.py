@@ -641,6 +641,14 @@ def backprop_stepper_widget(**options) -> BackpropStepper:
     return BackpropStepper(**options)
 
 
+def _learning_rate_slider(value: float, low: float, high: float) -> widgets.FloatLogSlider:
+    """A learning-rate slider from 10**low to 10**high, four steps per factor of 10."""
+    return widgets.FloatLogSlider(
+        value=value, base=10, min=low, max=high, step=0.25, description="learning rate",
+        readout_format=".3g", continuous_update=False, style={"description_width": "initial"},
+    )  # fmt: skip
+
+
 def _check_history(history, name: str) -> dict:
     """Name the student's train function when its history has the wrong form."""
     if not isinstance(history, dict):
@@ -699,10 +707,7 @@ class LearningRateExplorer(_RedrawingWidget):
         self.optimizer_cls = optimizer_cls
         self.verdict = None
         style = {"description_width": "initial"}
-        self.learning_rate = widgets.FloatLogSlider(
-            value=learning_rate, base=10, min=-3, max=1.5, step=0.25, description="learning rate",
-            readout_format=".3g", continuous_update=False, style=style,
-        )  # fmt: skip
+        self.learning_rate = _learning_rate_slider(learning_rate, -3, 1.5)
         self.epochs = widgets.IntSlider(
             value=epochs, min=50, max=300, step=50, description="epochs",
             continuous_update=False, style=style,
@@ -880,10 +885,7 @@ class OptimizerPaths(_RedrawingWidget):
         self.surface = widgets.Dropdown(
             options=list(self.SURFACES), value=surface, description="surface"
         )
-        self.learning_rate = widgets.FloatLogSlider(
-            value=learning_rate, base=10, min=-4, max=0, step=0.25, description="learning rate",
-            readout_format=".3g", continuous_update=False, style=style,
-        )  # fmt: skip
+        self.learning_rate = _learning_rate_slider(learning_rate, -4, 0)
         self.steps = widgets.IntSlider(
             value=steps, min=10, max=500, step=10, description="steps",
             continuous_update=False, style=style,
