@@ -1,7 +1,8 @@
 # The commands the README names. Instructor targets run from this folder (the course root).
 PY := .venv/bin/python
+PYTHON ?= python3
 
-.PHONY: lab test env release autograde feedback grades strip lint bench-grading
+.PHONY: lab test env release autograde feedback grades strip lint bench-grading bench
 
 lab:  ## set up and start the course in JupyterLab
 	bash scripts/lab.sh
@@ -32,3 +33,14 @@ lint: env
 
 bench-grading: env  ## grade 100 synthetic submissions with plain nbgrader and with `make autograde`
 	$(PY) benchmarks/grading.py --submissions 100
+
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (set on some machines for older OpenBLAS builds) slow a
+# current numpy down: unset for this command only. ARGS="--runs 5" etc. go to the script.
+bench: .venv-bench/.installed  ## time the course's MNIST network against PyTorch and scikit-learn
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv-bench/bin/python benchmarks/mnist_training.py $(ARGS)
+
+# The benchmark's own venv (torch, scikit-learn), installed again when its requirements change.
+.venv-bench/.installed: benchmarks/requirements.txt
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet -r benchmarks/requirements.txt
+	cp benchmarks/requirements.txt $@

@@ -6,6 +6,7 @@ One idea per module:
 - ``helpers.data``     the datasets the course ships (MNIST, toy 2-D sets), verified by checksum
 - ``helpers.plots``    plotting (decision boundaries, curves)
 - ``helpers.widgets``  the interactive widgets the lessons use
+- ``helpers.drawing``  a digit drawn with the mouse, preprocessed like MNIST (lesson 7's pad)
 - ``helpers.grading``  instructor tools: release, autograde, feedback, grade export
 
 Nothing here contains the answer to a graded exercise.

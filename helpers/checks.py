@@ -28,6 +28,7 @@ import numbers
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -114,7 +115,9 @@ class CheckFailed(AssertionError):
                 lines += ["", "The error above made this test fail:"]
             except Exception:
                 lines += [f"{_type(cause).__name__}: {cause}"]
-        here = [f for f in _extract_tb(self.__traceback__) if f.filename != __file__]
+        here = [  # the test cell's frame: not the insides of the course's helpers
+            f for f in _extract_tb(self.__traceback__) if not f.filename.startswith(_HELPERS_DIR)
+        ]
         if here:
             lines.append(
                 f"\x1b[36mThe test stopped at line {here[-1].lineno}:\x1b[0m {here[-1].line}"
@@ -122,6 +125,8 @@ class CheckFailed(AssertionError):
         lines.append(f"\x1b[31mAssertionError\x1b[0m: {self}")
         return lines
 
+
+_HELPERS_DIR = str(Path(__file__).resolve().parent)
 
 # Student functions whose checks failed since they were last defined: name -> the function.
 _failing: dict[str, Any] = {}

@@ -489,6 +489,111 @@ def plot_history(
     return axes
 
 
+# ---------------------------------------------------------------------------------------------
+# Lesson 7: MNIST digits, a confusion matrix, the mistakes with their probabilities.
+
+
+def _digit_images(images, name: str = "images") -> np.ndarray:
+    """(n, 784) or (n, 28, 28) pixels (uint8 0..255 or floats in [0, 1]) -> (n, 28, 28)."""
+    array = np.asarray(images)
+    if array.ndim == 2 and array.shape[1] == 784:
+        return array.reshape(-1, 28, 28)
+    if array.ndim == 3 and array.shape[1:] == (28, 28):
+        return array
+    raise ValueError(
+        f"{name} should be MNIST digits of shape (n, 784) or (n, 28, 28), got {array.shape}."
+    )
+
+
+def plot_digits(images, titles: Sequence[str] | None = None, ncols: int = 10):
+    """A grid of digits, white ink on black as MNIST stores them, each with its title.
+
+    images: (n, 784) or (n, 28, 28) pixels. titles: n strings (labels) or None. Returns the
+    figure.
+    """
+    digits = _digit_images(images)
+    if titles is not None and len(titles) != len(digits):
+        raise ValueError(f"{len(digits)} images but {len(titles)} titles.")
+    nrows = max(1, -(-len(digits) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.0 * ncols, 1.15 * nrows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < len(digits):
+            ax.imshow(digits[k], cmap="gray", vmin=0, vmax=digits.max() or 1)
+            if titles is not None:
+                ax.set_title(titles[k], fontsize=10, pad=2)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def plot_confusion_matrix(cm, ax: Axes | None = None, title: str | None = None):
+    """A confusion matrix as a heat map (log colour scale) with every count written in.
+
+    cm: (C, C) counts, rows the true classes, columns the predicted ones. Returns the axes.
+    """
+    from matplotlib.colors import LogNorm
+
+    counts = np.asarray(cm)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"cm should be a square (C, C) matrix of counts, got {counts.shape}.")
+    ax = _axes(ax, figsize=(6.4, 5.6))
+    shown = ax.imshow(counts + 1, cmap="Blues", norm=LogNorm(vmin=1, vmax=counts.max() + 1))
+    threshold = np.sqrt(counts.max() + 1)
+    for (i, j), value in np.ndenumerate(counts):
+        if value:
+            color = "white" if value + 1 > threshold else "black"
+            ax.text(j, i, str(value), ha="center", va="center", fontsize=8, color=color)
+    classes = range(counts.shape[0])
+    ax.set_xticks(classes)
+    ax.set_yticks(classes)
+    ax.set(xlabel="predicted class", ylabel="true class", title=title)
+    ax.figure.colorbar(shown, ax=ax, fraction=0.046, label="count + 1 (log scale)")
+    return ax
+
+
+def plot_misclassified(images, y_true, probabilities, ncols: int = 6):
+    """A gallery of digits, each above a bar chart of the ten probabilities a network gave it:
+    the true class's bar in green, the predicted (largest) one in red.
+
+    images: (n, 784) or (n, 28, 28); y_true: (n,) labels; probabilities: (n, 10). Returns the
+    figure.
+    """
+    digits = _digit_images(images)
+    labels = np.asarray(y_true)
+    p = np.asarray(probabilities, dtype=float)
+    if p.ndim != 2 or len(p) != len(digits) or len(labels) != len(digits):
+        raise ValueError(
+            f"images {digits.shape[:1]}, y_true {labels.shape} and probabilities {p.shape}"
+            " should describe the same n digits (probabilities of shape (n, classes))."
+        )
+    nrows = max(1, -(-len(digits) // ncols))
+    fig, axes = plt.subplots(
+        2 * nrows, ncols, figsize=(1.9 * ncols, 3.6 * nrows), squeeze=False,
+        gridspec_kw={"height_ratios": [1.6, 1] * nrows},
+    )  # fmt: skip
+    for ax in axes.flat:
+        ax.axis("off")
+    for k in range(len(digits)):
+        image_ax, bar_ax = axes[2 * (k // ncols), k % ncols], axes[2 * (k // ncols) + 1, k % ncols]
+        predicted = int(np.argmax(p[k]))
+        image_ax.imshow(digits[k], cmap="gray")
+        image_ax.set_title(
+            f"true {labels[k]}, said {predicted}\n({p[k, predicted]:.0%} sure)", fontsize=9
+        )
+        colors = ["#bbbbbb"] * p.shape[1]
+        colors[int(labels[k])], colors[predicted] = "#009e73", "#d62728"
+        bar_ax.axis("on")
+        bar_ax.bar(range(p.shape[1]), p[k], color=colors)
+        bar_ax.set_xticks(range(p.shape[1]))
+        bar_ax.tick_params(labelsize=8, length=0)
+        bar_ax.set_yticks([])
+        bar_ax.set_ylim(0, 1)
+        for side in ("top", "right", "left"):
+            bar_ax.spines[side].set_visible(False)
+    fig.tight_layout(pad=0.4, h_pad=1.5)
+    return fig
+
+
 __all__ = [
     "plot_function_and_derivative",
     "plot_probabilities",
@@ -498,6 +603,9 @@ __all__ = [
     "plot_decision_boundary",
     "plot_errors_per_epoch",
     "plot_history",
+    "plot_confusion_matrix",
+    "plot_digits",
+    "plot_misclassified",
     "neuron_graph",
     "plot_neuron_graph",
     "plot_perceptron_diagram",

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.grading.course import exercise_of
+from helpers.grading.course import exercise_of, is_exercise
 
 # A test cell fails, for nbgrader, on an error or on anything written to stderr.
 STDERR = "stderr"
@@ -62,7 +62,8 @@ def summarize(executed: nbformat.NotebookNode) -> list[Exercise]:
     exercises: dict[str, Exercise] = {}
     for cell in executed.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution") and meta.get("grade_id") and cell.cell_type == "code":
+        answer = meta.get("solution") and meta.get("grade_id") and cell.cell_type == "code"
+        if answer and is_exercise(meta["grade_id"]):
             exercises[meta["grade_id"]] = Exercise(len(exercises) + 1, meta["grade_id"])
     for cell in executed.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})

@@ -4,7 +4,9 @@ A widget takes the student's own functions as arguments and calls them, so nothi
 contains the answer to a graded exercise. Each builder returns the widget itself (an
 ``ipywidgets`` container); the lesson shows it with ``display(...)`` only when
 ``helpers.grading_in_progress()`` is False. The widget keeps what it drew last (``figure``,
-``result``, ``redraws``) so a test can move a slider and see what changed.
+``result``, ``redraws``) so a test can move a slider and see what changed. Lesson 7's drawing pad
+(``DigitPad``) keeps what it read instead (``prediction``, ``probabilities``), and a test draws
+on it with ``draw_strokes``.
 
 **Re-run cells are picked up.** A student who fixes an exercise and re-runs its cell creates a
 new function object under the same name; the widget shown earlier still holds the old one. So
@@ -18,15 +20,19 @@ from __future__ import annotations
 
 import html
 import inspect
+import io
+import math
 import warnings
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+from ipycanvas import Canvas, hold_canvas
 from IPython.display import display
 
 from helpers.data import logic_gate, moons, next_token_example, spirals, xor_points
+from helpers.drawing import mnist_like, render_strokes, stroke_points
 from helpers.plots import (
     neuron_graph,
     plot_decision_boundary,
@@ -975,9 +981,322 @@ def optimizer_paths_widget(optimizers: dict, **options) -> OptimizerPaths:
     return OptimizerPaths(optimizers, **options)
 
 
+def _check_probabilities(result, name: str, n_classes: int = 10) -> np.ndarray:
+    """The one row of probabilities ``name`` returned for one image, as a (n_classes,) float
+    array, or a TypeError / ValueError that names the function and says what to fix."""
+    expected = f"shape (1, {n_classes}): one row of {n_classes} probabilities per row of X"
+    if result is None:
+        raise TypeError(f"{name} returned None. Did it forget a `return` statement?")
+    if isinstance(result, tuple):
+        raise TypeError(
+            f"{name} returned a tuple of {len(result)} values; it should return only the"
+            f" probabilities, an array of {expected}."
+        )
+    try:
+        p = np.asarray(result, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} returned {type(result).__name__}, not an array of numbers of {expected}."
+        ) from None
+    if p.shape != (1, n_classes):
+        hint = (
+            " Keep the batch axis: a batch of one image gives one row."
+            if p.shape == (n_classes,)
+            else ""
+        )
+        raise ValueError(
+            f"{name} returned shape {p.shape} for X of shape (1, 784); it should return"
+            f" {expected}.{hint}"
+        )
+    if not np.isfinite(p).all():
+        raise ValueError(
+            f"{name} returned nan or inf. Is its softmax stable (subtract each row's maximum"
+            " before exp)?"
+        )
+    total = float(p.sum())
+    if p.min() < 0 or not math.isclose(total, 1.0, abs_tol=1e-4):
+        raise ValueError(
+            f"{name} returned values from {p.min():.4g} to {p.max():.4g} that sum to"
+            f" {total:.4g}: probabilities are between 0 and 1 and each row sums to 1. Did it"
+            " return the logits instead of their softmax?"
+        )
+    return p[0]
+
+
+def _png(image: np.ndarray, zoom: int) -> bytes:
+    """A grayscale image in [0, 1] as PNG bytes, each pixel a zoom x zoom square (sharp edges)."""
+    big = np.repeat(np.repeat(image, zoom, axis=0), zoom, axis=1)
+    buffer = io.BytesIO()
+    plt.imsave(buffer, big, cmap="gray", vmin=0.0, vmax=1.0, format="png")  # no figure made
+    return buffer.getvalue()
+
+
+def _probability_bars(probabilities: np.ndarray | None, top: int | None) -> str:
+    """Ten horizontal bars as HTML, one per digit; the most likely one highlighted."""
+    rows = []
+    for digit in range(10):
+        share = 0.0 if probabilities is None else float(probabilities[digit])
+        best = digit == top
+        colour = "#ff7f0e" if best else "#1f77b4"
+        label = "" if probabilities is None else f"{share:.1%}"
+        rows.append(
+            '<div style="display:flex; align-items:center; gap:6px; height:20px">'
+            f'<span style="width:1em; text-align:right; font-weight:{"bold" if best else "normal"}">'
+            f"{digit}</span>"
+            '<div style="width:160px; height:14px; background:rgba(128, 128, 128, 0.2)">'
+            f'<div style="width:{100 * share:.1f}%; height:100%; background:{colour}"></div>'
+            f'</div><span style="font-size:0.85em">{label}</span></div>'
+        )
+    return "".join(rows)
+
+
+class DigitPad(widgets.HBox):
+    """Draw a digit with the mouse and see what the student's MNIST network makes of it (lesson 7).
+
+    Left: a black pad (an ipycanvas ``Canvas``, ``size`` x ``size`` pixels) to write on in
+    white with a round pen ``pen_width`` pixels wide (mouse: press, move, release; touch works
+    too), and a "Clear" button. Right: the prediction in large text ("I think it's a 3 (97%)"),
+    the 28x28 image the network is given (``helpers.drawing.mnist_like`` of the drawing, shown
+    pixelated) and its ten probabilities as bars.
+
+    The network is asked once per stroke, when the pen is lifted (not while it moves):
+    ``predict_fn(X, params)`` with X of shape (1, 784), float32 in [0, 1], must return (1, 10)
+    probabilities whose row sums to 1. When it raises, or returns something else, the pad says
+    so in ``summary``, naming the function, and keeps working. ``predict_fn`` is looked up again
+    by name at every stroke (see the module docstring); ``params`` is passed as given, so
+    training it further in place shows at the next stroke.
+
+    For tests and scripts, after each stroke: ``strokes`` (the list of strokes, each a list of
+    (x, y) points in pad pixels), ``ink`` ((size, size) float32, the drawing as
+    ``helpers.drawing.render_strokes`` renders it), ``network_input`` ((784,) float32, what the
+    network was given), ``probabilities`` ((10,) float array, or None), ``prediction`` (the
+    digit, an int, or None), ``error`` (what stopped the prediction, or None), ``predictions``
+    (how many times ``predict_fn`` was called). ``draw_strokes(strokes)`` draws as a mouse would,
+    ``clear()`` wipes the pad as the button does.
+    """
+
+    def __init__(
+        self, predict_fn: Callable, params, size: int = 280, pen_width: float = 24.0
+    ) -> None:
+        _require_function(
+            predict_fn, "predict_fn", "predict_proba(X, params) -> (N, 10) probabilities"
+        )
+        if (
+            isinstance(size, bool)
+            or not isinstance(size, int | np.integer)
+            or not 100 <= size <= 1000
+        ):
+            raise ValueError(
+                f"size should be a whole number of pixels from 100 to 1000, got {size!r}."
+            )
+        if (
+            isinstance(pen_width, bool)
+            or not isinstance(pen_width, int | float)
+            or not 1 <= pen_width <= size / 4
+        ):
+            raise ValueError(
+                f"pen_width should be a number of pixels from 1 to size / 4 = {size / 4:g},"
+                f" got {pen_width!r}."
+            )
+        self.predict_fn, self.params = predict_fn, params
+        self.size, self.pen_width = int(size), float(pen_width)
+        self.strokes: list[list[tuple[float, float]]] = []
+        self.ink = np.zeros((self.size, self.size), dtype=np.float32)
+        self.network_input = np.zeros(784, dtype=np.float32)
+        self.probabilities, self.prediction, self.error = None, None, None
+        self.predictions = 0
+        self._pen_is_down = False
+
+        self.canvas = Canvas(
+            width=self.size,
+            height=self.size,
+            layout=widgets.Layout(width=f"{self.size}px", height=f"{self.size}px"),
+        )
+        self.canvas.on_client_ready(self._paint)  # a new view starts blank: paint it again
+        self.canvas.on_mouse_down(self._pen_down)
+        self.canvas.on_mouse_move(self._pen_move)
+        self.canvas.on_mouse_up(self._pen_up)
+        self.canvas.on_mouse_out(self._pen_up)  # leaving the pad ends the stroke
+        self.canvas.on_touch_start(self._touch_down)  # a finger: the first one on the pad
+        self.canvas.on_touch_move(self._touch_move)
+        self.canvas.on_touch_end(lambda touches: self._pen_up())
+        self.canvas.on_touch_cancel(lambda touches: self._pen_up())
+        self.clear_button = widgets.Button(
+            description="Clear", icon="eraser", tooltip="Wipe the pad to draw another digit"
+        )
+        self.clear_button.on_click(lambda button: self.clear())
+        self.summary = widgets.HTML()
+        self.seen = widgets.Image(format="png", width=112, height=112)
+        self.bars = widgets.HTML()
+        seen_caption = widgets.HTML(
+            "<b>What the network sees</b><br><small>28 x 28 pixels: cropped, scaled to 20<br>"
+            "and centred, as MNIST's digits</small>"
+        )
+        widgets.HBox.__init__(
+            self,
+            [
+                # the pad keeps its size: a narrow page squeezes the text beside it instead
+                widgets.VBox([self.canvas, self.clear_button], layout={"flex": "0 0 auto"}),
+                widgets.VBox(
+                    [
+                        self.summary,
+                        widgets.HBox([widgets.VBox([seen_caption, self.seen]), self.bars]),
+                    ],
+                    layout={"margin": "0 0 0 16px", "flex": "1 1 auto"},
+                ),
+            ],
+        )
+        self._paint()
+        self._show()
+
+    # The pen, driven by the canvas's mouse and touch events (or by draw_strokes).
+    def _pen_down(self, x: float, y: float) -> None:
+        if self._pen_is_down:  # the release of the last stroke never arrived: end it now
+            self._pen_up()
+        self._pen_is_down = True
+        self.strokes.append([(float(x), float(y))])
+        self.canvas.fill_circle(x, y, self.pen_width / 2)
+
+    def _pen_move(self, x: float, y: float) -> None:
+        if not self._pen_is_down:
+            return
+        stroke = self.strokes[-1]
+        x0, y0 = stroke[-1]
+        if (x, y) != (x0, y0):
+            stroke.append((float(x), float(y)))
+            self.canvas.stroke_line(x0, y0, x, y)
+
+    def _pen_up(self, x: float | None = None, y: float | None = None) -> None:
+        """Lift the pen: the stroke is done, so add it to the drawing and ask the network."""
+        if not self._pen_is_down:
+            return
+        if x is not None and y is not None:
+            self._pen_move(x, y)
+        self._pen_is_down = False
+        stroke = render_strokes([self.strokes[-1]], self.ink.shape, self.pen_width)
+        np.maximum(self.ink, stroke, out=self.ink)
+        self.predict()
+
+    def _touch_down(self, touches: list[tuple[float, float]]) -> None:
+        if touches:
+            self._pen_down(*touches[0])
+
+    def _touch_move(self, touches: list[tuple[float, float]]) -> None:
+        if touches:
+            self._pen_move(*touches[0])
+
+    def _paint(self) -> None:
+        """Paint the pad from scratch: black, then every stroke so far in white. Also run when a
+        browser (re)creates the canvas, such as after reloading the page: it starts blank."""
+        canvas = self.canvas
+        # After a reload the browser's ipycanvas manager no longer knows which canvas commands
+        # are for, and ipycanvas 0.14 only tells it when the target changes (its issue #322):
+        # forget the target so that the next command names it again.
+        canvas._canvas_manager._current_canvas = None
+        with hold_canvas():
+            canvas.clear()
+            canvas.fill_style = "black"
+            canvas.fill_rect(0, 0, self.size, self.size)
+            canvas.fill_style = canvas.stroke_style = "white"
+            canvas.line_width = self.pen_width
+            canvas.line_cap = canvas.line_join = "round"
+            for stroke in self.strokes:
+                canvas.fill_circle(*stroke[0], self.pen_width / 2)
+                if len(stroke) > 1:
+                    canvas.stroke_lines(stroke)
+
+    def draw_strokes(self, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+        """Draw ``strokes`` as a mouse would: each is a list of (x, y) points in pad pixels,
+        pressed at the first, moved through the others, released at the last (so the network
+        is asked once per stroke). Raises ValueError for a stroke that is not such a list."""
+        checked = [stroke_points(stroke, index) for index, stroke in enumerate(strokes)]
+        for points in checked:
+            self._pen_down(*points[0])
+            for x, y in points[1:]:
+                self._pen_move(x, y)
+            self._pen_up()
+
+    def clear(self) -> None:
+        """Wipe the pad, the image the network sees and the prediction."""
+        self.strokes, self._pen_is_down = [], False
+        self.ink = np.zeros_like(self.ink)
+        self.network_input = np.zeros_like(self.network_input)
+        self.probabilities, self.prediction, self.error = None, None, None
+        self._paint()
+        self._show()
+
+    def predict(self) -> None:
+        """Preprocess the drawing and ask the student's ``predict_fn`` which digit it is."""
+        self.network_input = mnist_like(self.ink)
+        self.probabilities, self.prediction, self.error = None, None, None
+        if not self.network_input.any():
+            self._show()
+            return
+        predict_fn = _latest(self.predict_fn)
+        name = _function_name(predict_fn, "predict_proba")
+        self.predictions += 1
+        try:
+            with np.errstate(all="ignore"):  # an overflow shows as nan, explained below
+                result = _call(predict_fn, name, self.network_input[None, :].copy(), self.params)
+            self.probabilities = _check_probabilities(result, name)
+        except Exception as exc:  # the student's code may not be finished yet
+            self.error = exc.error if isinstance(exc, _RaisedBy) else exc
+            self._show(failure=(exc, name))
+            return
+        self.prediction = int(np.argmax(self.probabilities))
+        self._show()
+
+    def _show(self, failure: tuple[Exception, str] | None = None) -> None:
+        """Show the prediction (or why there is none), the network's input and the bars."""
+        self.seen.value = _png(self.network_input.reshape(28, 28), zoom=4)
+        self.bars.value = _probability_bars(self.probabilities, self.prediction)
+        if failure is not None:
+            exc, name = failure
+            message = (
+                exc.describe()
+                if isinstance(exc, _RaisedBy)
+                else f"<b>{type(exc).__name__}</b>: {html.escape(str(exc))}"
+            )
+            self.summary.value = (
+                '<div style="font-size:1.6em">I cannot read it yet</div>'
+                f"{message}<br>Fix {html.escape(name)} above, run its cell, then draw again."
+            )
+        elif self.prediction is None:
+            self.summary.value = (
+                '<div style="font-size:1.6em">Draw a digit</div>'
+                "Write one digit, 0 to 9, large, in the black square: hold the mouse button"
+                " down (or a finger) while you draw. I guess each time you lift it."
+            )
+        else:
+            p = self.probabilities
+            second = int(np.argsort(p)[-2])
+            article = "an" if self.prediction == 8 else "a"
+            self.summary.value = (
+                f'<div style="font-size:1.6em">I think it\'s {article} <b>{self.prediction}</b>'
+                f" ({_percent(p[self.prediction])})</div>"
+                f"Second guess: {second} ({_percent(p[second])}). Not what you wrote? Click Clear"
+                " and try again: larger, thicker, or more like the digits of MNIST."
+            )
+
+
+def _percent(p: float) -> str:
+    """'97%', and '99.9%' rather than a rounded '100%' for a probability just below 1."""
+    return f"{min(p, 0.999):.1%}" if 0.995 <= p < 1 else f"{p:.0%}"
+
+
+def digit_pad_widget(predict_fn: Callable, params, **options) -> DigitPad:
+    """The lesson 7 drawing pad over the student's ``predict_proba(X, params)`` and trained
+    ``params``: draw a digit, see the 28x28 image the network gets and its ten probabilities.
+    options: size (the pad's side in pixels, 280), pen_width (24). Returns the widget; show it
+    with display(...).
+    """
+    return DigitPad(predict_fn, params, **options)
+
+
 __all__ = [
     "ActivationExplorer",
     "BackpropStepper",
+    "DigitPad",
     "LearningRateExplorer",
     "NetworkBoundary",
     "OptimizerPaths",
@@ -985,6 +1304,7 @@ __all__ = [
     "SoftmaxTemperature",
     "activation_explorer_widget",
     "backprop_stepper_widget",
+    "digit_pad_widget",
     "learning_rate_widget",
     "network_boundary_widget",
     "optimizer_paths_widget",

@@ -145,13 +145,30 @@ def screenshot_notebook(page, path: str) -> list[str]:
     return shots
 
 
-CONTROLS = [  # (what, selector, how to move it)
+CONTROLS = [  # (what, selector, how to move it), first match wins
+    # An ipycanvas Canvas (the view is the <canvas> element itself): draw a stroke on it. Before
+    # "button": the digit pad's Clear button on an empty pad changes nothing.
+    ("canvas", "canvas.lm-Widget", "draw"),
     ("slider", ".noUi-handle", "arrows"),
     ("dropdown", "select", "select"),
     ("checkbox", "input[type=checkbox]", "click"),
     ("toggle buttons", ".widget-toggle-button", "click"),
     ("button", "button.jupyter-button", "click"),
 ]
+
+
+def draw_stroke(page, canvas, points: list[tuple[float, float]], steps: int = 6) -> None:
+    """Draw on ``canvas`` with the mouse, as a student would: press at the first point, move
+    through the others (``steps`` mouse events between two points), release at the last.
+    Points are fractions (x, y) of the canvas's width and height, from its top left corner."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    where = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+    page.mouse.move(*where[0])
+    page.mouse.down()
+    for x, y in where[1:]:
+        page.mouse.move(x, y, steps=steps)
+    page.mouse.up()
 
 
 def move_a_control(page, widget) -> str:
@@ -161,7 +178,9 @@ def move_a_control(page, widget) -> str:
         if control.count() == 0:
             continue
         control = control.first
-        if how == "arrows":
+        if how == "draw":
+            draw_stroke(page, control, [(0.5, 0.2), (0.5, 0.8)])  # a vertical line: a "1"
+        elif how == "arrows":
             control.focus()
             for _ in range(3):
                 control.press("ArrowRight")

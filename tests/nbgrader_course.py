@@ -51,6 +51,14 @@ def solution_cells(notebook) -> dict[str, str]:
     }
 
 
+def exercise_cells(notebook) -> dict[str, str]:
+    """grade_id -> source of every exercise's answer cell (lesson 7's cells of pasted parts
+    left out)."""
+    from helpers.grading.course import is_exercise
+
+    return {k: v for k, v in solution_cells(notebook).items() if is_exercise(k)}
+
+
 def test_cells(notebook) -> dict[str, float]:
     """grade_id -> points of every autograded test cell."""
     return {

@@ -9,11 +9,16 @@ test_browser_student.py.
 
 from __future__ import annotations
 
+import math
+import tempfile
+from pathlib import Path
+
 import nbformat
 import pytest
 from browser_session import (
     KERNEL_IDLE,
     NOTEBOOK_CELLS,
+    draw_stroke,
     executed_notebooks,
     open_notebook,
     problems_after_run_all,
@@ -21,6 +26,7 @@ from browser_session import (
     screenshot_notebook,
     widget_problems,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.slow
 
@@ -77,5 +83,83 @@ def test_the_checks_catch_errors_and_dead_widgets(browser, lab):
         assert any("widget 1 (cell 2)" in p and "changed nothing" in p for p in problems), problems
         assert any("widget 2 (cell 3) has no control" in p for p in problems), problems
         assert any("widget 3 (cell 4) renders as nothing" in p for p in problems), problems
+    finally:
+        page.close()
+
+
+# A stand-in for a trained network, computed from the 784 inputs: "1" for ink at least twice as
+# tall as it is wide, "0" for anything rounder. It insists on a (1, 784) float32 batch centred as
+# MNIST's digits are (else the pad shows its error, and no prediction), wherever it was drawn.
+DIGIT_PAD_NOTEBOOK = [
+    """import numpy as np
+from helpers.widgets import digit_pad_widget
+
+def predict_proba(X, params):
+    assert X.shape == (1, 784) and X.dtype == np.float32, (X.shape, X.dtype)
+    rows, cols = np.indices((28, 28))
+    image = X[0].reshape(28, 28)
+    centre = (rows * image).sum() / image.sum(), (cols * image).sum() / image.sum()
+    assert np.allclose(centre, 14, atol=0.5), centre
+    ink = X.reshape(-1, 28, 28) > 0.2
+    p = np.full((len(X), 10), 0.01, dtype=X.dtype)
+    for image, row in zip(ink, p):
+        tall = image.any(axis=1).sum() >= 2 * image.any(axis=0).sum()
+        row[1 if tall else 0] = 0.91
+    return p""",
+    "digit_pad_widget(predict_proba, params=[])",
+]
+
+
+def _wait_for_text(page, widget, text: str) -> None:
+    try:
+        page.wait_for_function(
+            "([el, text]) => el.innerText.includes(text)",
+            arg=[widget.element_handle(), text],
+            timeout=10_000,
+            polling=100,
+        )
+    except PlaywrightTimeout:
+        pytest.fail(f"the pad never showed {text!r}; it shows:\n{widget.inner_text()}")
+
+
+def test_the_digit_pad_reads_a_drawn_digit(browser, lab):
+    """Mouse strokes on the lesson 7 pad reach the network: a line reads as 1, a circle as 0,
+    Clear starts again, and the widget check draws on a canvas as its way to move it."""
+    folder = Path(tempfile.mkdtemp(prefix="digit-pad-", dir=lab["root"]))
+    path = f"{folder.name}/digit_pad.ipynb"
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in DIGIT_PAD_NOTEBOOK],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(notebook, lab["root"] / path)
+    page = open_notebook(browser, lab, path)
+    try:
+        cells = run_all(page, path)
+        assert not problems_after_run_all(cells)
+        widget = page.locator(".jp-OutputArea-output > .jupyter-widgets").first
+        _wait_for_text(page, widget, "Draw a digit")
+        canvas = widget.locator("canvas.lm-Widget")
+        assert canvas.count() == 1
+
+        draw_stroke(page, canvas, [(0.45, 0.15), (0.47, 0.5), (0.5, 0.85)])
+        _wait_for_text(page, widget, "I think it's a 1 (91%)")
+
+        widget.get_by_role("button", name="Clear").click()
+        _wait_for_text(page, widget, "Draw a digit")
+        # a circle, small and in a corner: the network gets it centred all the same
+        circle = [
+            (0.25 + 0.12 * math.cos(a), 0.75 + 0.12 * math.sin(a))
+            for a in [2 * math.pi * k / 16 for k in range(17)]
+        ]
+        draw_stroke(page, canvas, circle)
+        _wait_for_text(page, widget, "I think it's a 0 (91%)")
+
+        widget.get_by_role("button", name="Clear").click()
+        _wait_for_text(page, widget, "Draw a digit")
+        problems = widget_problems(page, path, page.evaluate(NOTEBOOK_CELLS), redraw_ms=10_000)
+        assert not problems, problems
+        assert "I think it's a 1" in widget.inner_text()  # the check drew a vertical line
     finally:
         page.close()

@@ -29,6 +29,7 @@ from nbgrader_course import (
     REPO,
     Course,
     deleted_cells,
+    exercise_cells,
     exercise_test_cells,
     fixture_student,
     fixtures,
@@ -186,7 +187,7 @@ def test_untouched_release_scores_zero(graded_class, lesson):
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_exercise_has_realistic_wrong_and_alternative_answers(lesson):
-    for exercise in solution_cells(source_notebook(lesson)):
+    for exercise in exercise_cells(source_notebook(lesson)):
         folder = FIXTURES / lesson / exercise
         wrong = sorted(folder.glob("wrong_*.py"))
         alternative = sorted(folder.glob("alt_*.py"))

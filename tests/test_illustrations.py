@@ -81,7 +81,7 @@ def test_both_branches_of_an_if_bind_for_sure():
 
 # Drawing into pyplot's current figure changes nothing graded; math is pure; warning filters
 # never reach grading (check_function records warnings under its own filters).
-ALLOWED_RECEIVERS = {"plt", "math", "warnings"}
+ALLOWED_RECEIVERS = {"plt", "math", "warnings", "os", "tempfile"}
 
 
 def names_made_in(tree: ast.AST) -> set[str]:

@@ -10,6 +10,7 @@ import pytest
 from nbgrader_course import (
     FIXTURES,
     REPO,
+    exercise_cells,
     lessons,
     notebook_path,
     solution_cells,
@@ -36,7 +37,7 @@ def test_a_solved_lesson_passes_every_exercise_with_full_points(tmp_path, lesson
     nbformat.write(solved_release(lesson), path)
     exercises = summarize(run_saved(path))
     source = nbformat.read(notebook_path(REPO, "source", lesson), as_version=4)
-    assert [e.name for e in exercises] == list(solution_cells(source))
+    assert [e.name for e in exercises] == list(exercise_cells(source))
     assert all(e.passed and e.points > 0 and not e.failures for e in exercises)
     assert sum(e.points for e in exercises) == sum(points_of_test_cells(source).values())
     assert "NOT passed" not in as_text(exercises)

@@ -7,6 +7,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# Lesson 7's cells where students paste their own parts of earlier lessons (``parts_lesson_3``):
+# answer cells without points of their own, not exercises.
+PARTS_PREFIX = "parts_"
+
+
+def is_exercise(answer_cell: str) -> bool:
+    """Whether an answer cell's grade_id names an exercise (not a cell of pasted parts)."""
+    return not answer_cell.startswith(PARTS_PREFIX)
+
 
 def exercise_of(test_cell: str, exercises) -> str | None:
     """The exercise a test cell belongs to: its grade_id is ``test_<exercise>_<what>``.
@@ -61,7 +70,7 @@ class Course:
         )
 
     def exercises(self, assignment: str) -> list[str]:
-        """The grade_ids of the assignment's answer cells, in notebook order."""
+        """The grade_ids of the assignment's exercises (answer cells), in notebook order."""
         notebook = self.source_dir / assignment / f"{assignment}.ipynb"
         if not notebook.is_file():
             return []
@@ -71,6 +80,7 @@ class Course:
             for cell in cells
             if (meta := cell.get("metadata", {}).get("nbgrader", {})).get("solution")
             and meta.get("grade_id")
+            and is_exercise(meta["grade_id"])
         ]
 
     def submissions(self) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,378 @@
+"""Benchmark: the course's reference network against PyTorch (CPU) and scikit-learn on MNIST.
+
+    make bench          (creates .venv-bench from benchmarks/requirements.txt, then runs this)
+    .venv-bench/bin/python benchmarks/mnist_training.py [--runs 3] [--epochs 10] [--reference PATH]
+
+Three implementations train the same 784-128-64-10 ReLU network on the same data (60,000
+training images, float32 in [0, 1] from ``helpers.data.load_mnist``) with the same mini-batches
+of 128, shuffled every epoch, Adam (lr 1e-3, betas 0.9 and 0.999, eps 1e-8), softmax
+cross-entropy and no L2 penalty:
+
+- ``reference``: the code of lesson 7's reference solution, trained as lesson 7's ``train_mnist``
+  does (``init_params(..., "he", rng, dtype=np.float32)``, ``Adam(1e-3)``, ``train(...)``);
+- ``pytorch``: ``nn.Sequential`` of ``Linear``/``ReLU``, float32, ``torch.optim.Adam``;
+- ``sklearn``: ``MLPClassifier(solver="adam")``, one ``partial_fit`` (one epoch) at a time.
+
+Every epoch of every implementation does the same work: one pass of training over the shuffled
+training set, then the loss and the accuracy of the whole training set and of the whole test
+set (what the course's ``train`` records in its history after each epoch). An epoch's time is
+the wall time of that work. The test set plays the role of the validation set, so the history
+gives the test accuracy after each epoch.
+
+Runs are interleaved: each round gives the three the same seed, and they take turns epoch by
+epoch (reference, pytorch, sklearn, reference, ...), so that a slow spell of a shared machine
+falls on all three alike; the next round takes the next seed. The table shows, for each
+implementation, the median over the runs (rounds) of:
+
+- seconds per epoch: the run's median epoch time;
+- the ratio of those seconds to PyTorch's and to scikit-learn's;
+- the test accuracy after 5 and after 10 epochs;
+- the seconds until the test accuracy first reaches 97%: the epoch times added up (their
+  evaluation included; loading the data and building the network not).
+
+The verdict line compares the reference with PyTorch: its seconds per epoch must be at most 0.90
+of PyTorch's. The exit status is 1 when that target is missed.
+
+``--reference`` takes lesson 7's source notebook (the code of its cells whose nbgrader grade_id
+starts with ``parts_``, in order) or a plain .py file holding the same functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import threadpoolctl
+import torch
+from sklearn.neural_network import MLPClassifier
+from tqdm.auto import tqdm
+
+REPO = Path(__file__).resolve().parent.parent
+LESSON_7 = REPO / "source" / "07_mnist_classifier" / "07_mnist_classifier.ipynb"
+sys.path.insert(0, str(REPO))
+from helpers.data import load_mnist  # noqa: E402
+
+LAYERS = [784, 128, 64, 10]
+BATCH_SIZE = 128
+LR = 1e-3
+TARGET_ACCURACY = 0.97  # "seconds to reach 97%"
+TARGET_RATIO = 0.90  # the reference's seconds per epoch, at most this fraction of PyTorch's
+
+Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass
+class Run:
+    """One training run: the wall time of each epoch and the history, as the course's train
+    records it (loss and accuracy of the whole training and test sets after each epoch)."""
+
+    epoch_seconds: list[float] = field(default_factory=list)
+    history: dict[str, list[float]] = field(
+        default_factory=lambda: {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    )
+
+    def record(self, seconds: float, **metrics: float) -> None:
+        self.epoch_seconds.append(seconds)
+        for key, value in metrics.items():
+            self.history[key].append(float(value))
+
+    @property
+    def test_acc(self) -> list[float]:
+        return self.history["val_acc"]  # the test set is the validation set here
+
+    def seconds_per_epoch(self) -> float:
+        return statistics.median(self.epoch_seconds)
+
+    def accuracy_after(self, epochs: int) -> float:
+        return self.test_acc[epochs - 1] if len(self.test_acc) >= epochs else math.nan
+
+    def seconds_to(self, accuracy: float) -> float:
+        """Training seconds until the test accuracy first reaches ``accuracy`` (inf: never)."""
+        elapsed = 0.0
+        for seconds, acc in zip(self.epoch_seconds, self.test_acc, strict=True):
+            elapsed += seconds
+            if acc >= accuracy:
+                return elapsed
+        return math.inf
+
+
+# --- the course's reference network ------------------------------------------------------------
+
+
+def reference_code(path: Path) -> str:
+    """The reference's source: a .py file as it is, or a notebook's ``parts_`` cells in order."""
+    if path.suffix != ".ipynb":
+        return path.read_text()
+    cells = json.loads(path.read_text())["cells"]
+    parts = [
+        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for cell in cells
+        if cell["cell_type"] == "code"
+        and cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").startswith("parts_")
+    ]
+    if not parts:
+        sys.exit(f"{path} has no code cell whose nbgrader grade_id starts with 'parts_'.")
+    return "\n\n".join(parts)
+
+
+def load_reference(path: Path) -> dict:
+    """The reference's functions, executed in one namespace with math, np and tqdm imported."""
+    namespace = {"__name__": "reference", "math": math, "np": np, "tqdm": tqdm}
+    exec(compile(reference_code(path), str(path), "exec"), namespace)
+    missing = [name for name in ("init_params", "train", "Adam") if name not in namespace]
+    if missing:
+        sys.exit(f"{path} does not define {', '.join(missing)}.")
+    return namespace
+
+
+class Reference:
+    """Lesson 7's train_mnist, one epoch at a time: init_params, Adam, then one call of train per
+    epoch (the same as one call with every epoch: no early stopping, and the rng, params and
+    optimizer carry over from call to call)."""
+
+    def __init__(self, ref: dict, data: Data, seed: int):
+        self.ref, self.data = ref, data
+        self.rng = np.random.default_rng(seed)
+        self.params = ref["init_params"](LAYERS, "he", self.rng, dtype=np.float32)
+        self.optimizer = ref["Adam"](LR)
+
+    def epoch(self) -> dict[str, float]:
+        X_train, y_train, X_test, y_test = self.data
+        history = self.ref["train"](
+            self.params, X_train, y_train, X_test, y_test, 1, BATCH_SIZE, self.optimizer,
+            self.rng, progress=False,
+        )  # fmt: skip
+        return {key: values[0] for key, values in history.items()}
+
+
+# --- PyTorch --------------------------------------------------------------------------------------
+
+
+class PyTorch:
+    """The same network in PyTorch: He (Kaiming normal) weights, zero biases, batches indexed
+    straight from the tensors (no DataLoader), the whole sets evaluated after each epoch."""
+
+    def __init__(self, data: Data, seed: int):
+        nn = torch.nn
+        torch.manual_seed(seed)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.data = tuple(torch.from_numpy(a) for a in data)
+        layers = []
+        for n_in, n_out in zip(LAYERS[:-1], LAYERS[1:], strict=True):
+            linear = nn.Linear(n_in, n_out)
+            nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+            nn.init.zeros_(linear.bias)
+            layers += [linear, nn.ReLU()]
+        self.model = nn.Sequential(*layers[:-1])  # no ReLU after the last layer
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LR)
+
+    def epoch(self) -> dict[str, float]:
+        F = torch.nn.functional
+        X_train, y_train, X_test, y_test = self.data
+        order = torch.randperm(len(X_train), generator=self.generator)
+        for first in range(0, len(X_train), BATCH_SIZE):
+            batch = order[first : first + BATCH_SIZE]
+            loss = F.cross_entropy(self.model(X_train[batch]), y_train[batch])
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        metrics = {}
+        with torch.no_grad():
+            for split, X, y in (("train", X_train, y_train), ("val", X_test, y_test)):
+                logits = self.model(X)
+                metrics[f"{split}_loss"] = F.cross_entropy(logits, y).item()
+                metrics[f"{split}_acc"] = (logits.argmax(dim=1) == y).float().mean().item()
+        return metrics
+
+
+# --- scikit-learn ---------------------------------------------------------------------------------
+
+
+class ScikitLearn:
+    """MLPClassifier with adam and no L2 penalty (alpha=0): each partial_fit is one epoch over
+    the reshuffled training set that keeps Adam's state (fit with warm_start and max_iter=1 would
+    start Adam again), then the whole sets are evaluated with predict_proba."""
+
+    def __init__(self, data: Data, seed: int):
+        self.data = data
+        self.model = MLPClassifier(
+            hidden_layer_sizes=tuple(LAYERS[1:-1]),
+            activation="relu",
+            solver="adam",
+            alpha=0.0,
+            batch_size=BATCH_SIZE,
+            learning_rate_init=LR,
+            shuffle=True,
+            # A generator, not an int: with an int every partial_fit would start again from the
+            # same seed and visit the examples in the same order every epoch.
+            random_state=np.random.RandomState(seed),
+        )
+
+    def epoch(self) -> dict[str, float]:
+        X_train, y_train, X_test, y_test = self.data
+        self.model.partial_fit(X_train, y_train, classes=np.arange(LAYERS[-1]))
+        metrics = {}
+        for split, X, y in (("train", X_train, y_train), ("val", X_test, y_test)):
+            p = self.model.predict_proba(X)
+            metrics[f"{split}_loss"] = -np.mean(np.log(np.maximum(p[np.arange(len(y)), y], 1e-12)))
+            metrics[f"{split}_acc"] = np.mean(p.argmax(axis=1) == y)
+        return metrics
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+
+def load_average() -> str:
+    """The machine's load (shared machines are noisy: it says how quiet the run was)."""
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def describe_machine() -> list[str]:
+    """What the numbers depend on: CPU, cores, versions, BLAS libraries and their kernels."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    config = torch.__config__.show()
+    torch_blas = re.search(r"BLAS_INFO=(\w+)", config)
+    mkl = re.search(r"Math Kernel Library Version ([\d.]+)", config)
+    lines = [
+        f"machine: {cpu}, {os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
+        f"Python {platform.python_version()}",
+        f"versions: numpy {np.__version__}, torch {torch.__version__}, "
+        f"scikit-learn {sklearn.__version__}, threadpoolctl {threadpoolctl.__version__}",
+        f"torch: {torch.get_num_threads()} threads, BLAS {torch_blas[1] if torch_blas else '?'}"
+        f"{f' {mkl[1]}' if mkl else ''}, CPU capability {torch.backends.cpu.get_cpu_capability()}",
+    ]
+    for pool in threadpoolctl.threadpool_info():
+        library = Path(pool["filepath"])
+        owner = library.parent.parent.name if library.parent.name == "lib" else library.parent.name
+        lines.append(
+            f"threadpool: {pool['internal_api']} {pool.get('version') or ''} "
+            f"({owner}/{library.name}), kernel {pool.get('architecture', '-')}, "
+            f"{pool['num_threads']} threads"
+        )
+    lines.append(f"load average (1, 5, 15 min) at the start: {load_average()}")
+    for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS"):
+        lines.append(f"{variable}: {os.environ.get(variable, 'unset')}")
+    return lines
+
+
+def median(values: list[float]) -> float:
+    values = [v for v in values if not math.isnan(v)]
+    return statistics.median(values) if values else math.nan
+
+
+def table(runs: dict[str, list[Run]], epochs: int) -> list[str]:
+    """The results, one row per implementation, as a Markdown table (medians over the runs)."""
+    seconds = {name: median([r.seconds_per_epoch() for r in rs]) for name, rs in runs.items()}
+
+    def pct(value: float) -> str:
+        return "-" if math.isnan(value) else f"{100 * value:.2f}%"
+
+    def secs(value: float) -> str:
+        return "not reached" if math.isinf(value) else f"{value:.1f}"
+
+    rows = [
+        "| implementation | s / epoch | / PyTorch | / scikit-learn | test acc. 5 epochs "
+        f"| test acc. {epochs} epochs | s to {TARGET_ACCURACY:.0%} test acc. |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, rs in runs.items():
+        rows.append(
+            f"| {name} | {seconds[name]:.2f} | {seconds[name] / seconds['pytorch']:.2f} "
+            f"| {seconds[name] / seconds['sklearn']:.2f} "
+            f"| {pct(median([r.accuracy_after(5) for r in rs]))} "
+            f"| {pct(median([r.accuracy_after(epochs) for r in rs]))} "
+            f"| {secs(statistics.median([r.seconds_to(TARGET_ACCURACY) for r in rs]))} |"
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="interleaved runs of each (3)")
+    parser.add_argument("--epochs", type=int, default=10, help="epochs per run (10)")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=LESSON_7,
+        help="lesson 7's source notebook (default) or a .py file with the same functions",
+    )
+    args = parser.parse_args()
+    if not args.reference.exists():
+        sys.exit(f"{args.reference} not found: pass --reference PATH (a notebook or a .py file).")
+    cores = len(os.sched_getaffinity(0))
+    if torch.get_num_threads() != cores:
+        torch.set_num_threads(cores)  # use every core, as numpy's BLAS does
+
+    ref = load_reference(args.reference)
+    data = load_mnist()
+    implementations = {
+        "reference": lambda seed: Reference(ref, data, seed),
+        "pytorch": lambda seed: PyTorch(data, seed),
+        "sklearn": lambda seed: ScikitLearn(data, seed),
+    }
+    print(f"reference: {args.reference}")
+    print("\n".join(describe_machine()))
+    print(
+        f"{args.runs} interleaved runs of {args.epochs} epochs, 784-128-64-10, batch {BATCH_SIZE}, "
+        f"Adam lr {LR}; after every epoch: loss and accuracy of the whole training and test sets.\n"
+    )
+
+    runs: dict[str, list[Run]] = {name: [] for name in implementations}
+    for seed in range(args.runs):
+        # One round: the three with the same seed, taking turns epoch by epoch, so that a slow
+        # spell of the machine falls on all three alike.
+        trainers = {name: make(seed) for name, make in implementations.items()}
+        for name in trainers:
+            runs[name].append(Run())
+        for _ in range(args.epochs):
+            for name, trainer in trainers.items():
+                start = time.perf_counter()
+                metrics = trainer.epoch()
+                runs[name][-1].record(time.perf_counter() - start, **metrics)
+        for name in trainers:
+            run = runs[name][-1]
+            epoch_times = " ".join(f"{s:.2f}" for s in run.epoch_seconds)
+            print(
+                f"run {seed + 1}/{args.runs} {name:9}  s/epoch {run.seconds_per_epoch():.2f} "
+                f"(epochs: {epoch_times})  test acc. {100 * run.test_acc[-1]:.2f}%",
+                flush=True,
+            )
+
+    print(f"load average (1, 5, 15 min) at the end: {load_average()}")
+    print(
+        f"\nMedians of {args.runs} runs; s / epoch is each run's median epoch time "
+        "(training + evaluating both whole sets).\n"
+    )
+    print("\n".join(table(runs, args.epochs)))
+
+    ratio = median([r.seconds_per_epoch() for r in runs["reference"]]) / median(
+        [r.seconds_per_epoch() for r in runs["pytorch"]]
+    )
+    met = ratio <= TARGET_RATIO
+    print(
+        f"\nreference / PyTorch = {ratio:.2f} (target <= {TARGET_RATIO:.2f}): "
+        f"{'met' if met else 'MISSED'}"
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
