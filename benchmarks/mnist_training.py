@@ -315,6 +315,8 @@ def main() -> int:
         help="lesson 7's source notebook (default) or a .py file with the same functions",
     )
     args = parser.parse_args()
+    if args.runs < 1 or args.epochs < 1:
+        parser.error("--runs and --epochs must be at least 1 (3 runs or more for the table).")
     if not args.reference.exists():
         sys.exit(f"{args.reference} not found: pass --reference PATH (a notebook or a .py file).")
     cores = len(os.sched_getaffinity(0))
