@@ -40,8 +40,13 @@ def _grader_cell_timeout() -> int:
 CELL_TIMEOUT = _grader_cell_timeout()
 
 
-def graded_cells(submitted, source) -> list[dict]:
-    """The code cells to run, as the grader runs them: test and locked cells from ``source``."""
+def graded_cells(submitted, source, only: set[str] | None = None) -> list[dict]:
+    """The code cells to run, as the grader runs them: test and locked cells from ``source``.
+
+    ``only``: score just these test cells. The other test cells are left out, and so is every
+    cell after the last of these (nothing there can change their scores): a wrong answer to one
+    exercise is judged by that exercise's test cells alone, without training lesson 7's network.
+    """
     from helpers.grading.illustrations import cells_to_skip
 
     originals = {
@@ -62,6 +67,8 @@ def graded_cells(submitted, source) -> list[dict]:
             continue
         meta = cell.metadata.get("nbgrader", {})
         test = bool(meta.get("grade")) and not meta.get("solution")
+        if test and only is not None and meta.get("grade_id") not in only:
+            continue
         runnable.append(
             {
                 "grade_id": meta.get("grade_id"),
@@ -70,7 +77,21 @@ def graded_cells(submitted, source) -> list[dict]:
                 "source": cell.source,
             }
         )
+    if only is not None:
+        last = max((i for i, cell in enumerate(runnable) if cell["test"]), default=-1)
+        runnable = runnable[: last + 1]
     return runnable
+
+
+def blas_threads_env(workers: int) -> dict[str, str]:
+    """One share of the cores per forked submission, as the grader gives its kernels: more BLAS
+    threads than cores would make every submission several times slower."""
+    from helpers.grading.sandbox import blas_threads_for
+
+    threads = str(blas_threads_for(workers))
+    return {
+        name: threads for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    }
 
 
 def score_submissions(items: dict[str, list[dict]], workers: int = 2) -> dict[str, dict]:
@@ -85,7 +106,7 @@ def score_submissions(items: dict[str, list[dict]], workers: int = 2) -> dict[st
             capture_output=True,
             text=True,
             timeout=1800,
-            env=os.environ | {"MPLBACKEND": "Agg"},
+            env=os.environ | {"MPLBACKEND": "Agg"} | blas_threads_env(workers),
         )
     if done.returncode != 0:
         raise RuntimeError(f"the cell runner failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")

@@ -1,7 +1,7 @@
 """The grading itself, proven with real nbgrader runs through the instructor commands.
 
-Every fixture (a wrong or alternative answer to one exercise) is scored cell by cell by
-tests/cell_runner.py, which runs the test cells as the grader does but without a kernel per
+Every fixture (a wrong or alternative answer to one exercise) is scored cell by cell (a wrong
+one on its exercise's test cells) by tests/cell_runner.py, which runs the test cells as the grader does but without a kernel per
 notebook. One temporary course is graded for real once per test session, with `make autograde`'s
 command: for every lesson the solution, the untouched release and a sample of the fixtures
 (`real_sample`), plus broken and hostile submissions. Its scores must equal the cell runner's
@@ -145,13 +145,27 @@ def graded_class(tmp_path_factory):
     return graded
 
 
+def wrong_fixtures_cells() -> dict[str, dict[str, float]]:
+    """Student of each wrong fixture -> the test cells of its exercise."""
+    return {
+        fixture_student(fixture): exercise_test_cells(source_notebook(lesson), fixture.parent.name)
+        for lesson in LESSONS
+        for fixture in fixtures(lesson)
+        if fixture.stem.startswith("wrong_")
+    }
+
+
 @pytest.fixture(scope="session")
 def fast_scores() -> dict[tuple[str, str], dict]:
     """(student, lesson) -> {test cell: [earned, possible, message]} for every honest submission
-    (the solution, the untouched release and every fixture), from tests/cell_runner.py."""
+    (the solution, the untouched release and every fixture), from tests/cell_runner.py.
+
+    A wrong fixture is scored on its own exercise's test cells, the only ones its test reads;
+    everything else is scored on every test cell (an alternative must keep every point)."""
     sources = {lesson: source_notebook(lesson) for lesson in LESSONS}
+    wrong = wrong_fixtures_cells()
     items = {
-        f"{student}|{lesson}": graded_cells(notebook, sources[lesson])
+        f"{student}|{lesson}": graded_cells(notebook, sources[lesson], only=wrong.get(student))
         for student, lesson, notebook in honest_submissions()
     }
     scored = score_submissions(items)
@@ -161,11 +175,14 @@ def fast_scores() -> dict[tuple[str, str], dict]:
 def test_the_cell_runner_scores_the_sample_as_the_grader_does(graded_class, fast_scores):
     """The fixtures' scores are trustworthy: on the sample, cell for cell, they are the scores
     `make autograde` records (and stock nbgrader's, tests/test_stock_equivalence.py)."""
-    sample = real_sample()
+    sample, wrong = real_sample(), wrong_fixtures_cells()
     assert len(sample) > 2 * len(LESSONS)
     for student, lesson, _ in sample:
         fast = {cell: scores[0] for cell, scores in fast_scores[(student, lesson)].items()}
-        assert fast == graded_class.cell_scores(student, lesson), f"{student}/{lesson}"
+        real = graded_class.cell_scores(student, lesson)
+        if student in wrong:  # scored on its exercise's test cells only
+            real = {cell: real.get(cell) for cell in wrong[student]}
+        assert fast == real, f"{student}/{lesson}"
 
 
 def test_there_is_a_lesson_to_grade():

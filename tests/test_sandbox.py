@@ -383,3 +383,16 @@ def test_the_kernel_draws_inline_whatever_the_graders_shell_says():
     """With the grader's MPLBACKEND=Agg, figures would pile up and a warning zero a test cell."""
     env = sandbox.kernel_env({"MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde"})
     assert "MPLBACKEND" not in env and env["NBGRADER_EXECUTION"] == "autograde"
+
+
+def test_parallel_kernels_share_the_cores_for_blas(monkeypatch):
+    """Two kernels with two BLAS threads each on two cores grade several times slower: autograde
+    gives each kernel its share of the cores (NNFS_BLAS_THREADS), at most BLAS_THREADS."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert [sandbox.blas_threads_for(n) for n in (1, 2, 3)] == [2, 1, 1]
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert sandbox.blas_threads_for(8) == sandbox.BLAS_THREADS
+    for given, threads in (("1", "1"), ("2", "2"), ("0", "2"), ("99", "2"), ("x", "2")):
+        env = sandbox.kernel_env({sandbox.BLAS_THREADS_VARIABLE: given})
+        assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == threads, given
+        assert sandbox.BLAS_THREADS_VARIABLE not in env

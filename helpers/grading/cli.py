@@ -20,7 +20,7 @@ from helpers.grading.course import Course
 from helpers.grading.feedback_page import rewrite_feedback
 from helpers.grading.gradebook import verify
 from helpers.grading.parallel import grade_in_parallel
-from helpers.grading.sandbox import verify_sandbox
+from helpers.grading.sandbox import BLAS_THREADS_VARIABLE, blas_threads_for, verify_sandbox
 from helpers.grading.submissions import problems_with_submission
 from helpers.grading.tampering import reasons_in_submission
 from helpers.workspace import WORK_FOLDER, student_work_in
@@ -124,6 +124,8 @@ def autograde(course: Course, assignments: list[str], timeout: float, workers: i
         else:
             gradable.append((student, assignment))
 
+    # The workers' kernels share the cores: each gets its share of BLAS threads, not the maximum.
+    os.environ[BLAS_THREADS_VARIABLE] = str(blas_threads_for(workers))
     started = time.monotonic()
     for result in grade_in_parallel(course, gradable, workers=workers, timeout=timeout):
         flags = tuple(

@@ -75,7 +75,9 @@ MAX_FILE_BYTES = 256 * 1024**2  # RLIMIT_FSIZE: largest file a notebook may writ
 MAX_OPEN_FILES = 512  # RLIMIT_NOFILE
 WORKDIR_BYTES = 512 * 1024**2  # size of the tmpfs working directory
 TMP_BYTES = 256 * 1024**2  # size of /tmp and of /dev/shm (tmpfs)
-BLAS_THREADS = 2  # OMP/OPENBLAS/MKL threads, so NPROC stays ample on a many-core grader
+BLAS_THREADS = 2  # OMP/OPENBLAS/MKL threads at most, so NPROC stays ample on a many-core grader
+# Set by `autograde` from its number of workers (blas_threads_for), read by every kernel it starts.
+BLAS_THREADS_VARIABLE = "NNFS_BLAS_THREADS"
 MAX_DATA_FILES = 1000  # files of a submission bound into the working directory
 EXIT_POLL_SECONDS = 0.005  # how often to look whether a stopped kernel has exited
 
@@ -414,8 +416,22 @@ def matplotlib_font_cache(grader_env: dict[str, str]) -> Path | None:
     return found[-1] if found else None
 
 
+def blas_threads_for(workers: int) -> int:
+    """BLAS threads per kernel when ``workers`` kernels run at once: the cores shared out, at
+    most BLAS_THREADS. More threads than cores make every kernel slower (on 2 cores, two kernels
+    with 2 threads each grade lesson 7 several times slower than with 1 each)."""
+    return max(1, min(BLAS_THREADS, (os.cpu_count() or 1) // max(1, workers)))
+
+
+def kernel_blas_threads(grader_env: dict[str, str]) -> int:
+    """The kernel's BLAS threads: the grader's NNFS_BLAS_THREADS if it is 1..BLAS_THREADS."""
+    value = grader_env.get(BLAS_THREADS_VARIABLE, "")
+    return int(value) if value.isdigit() and 1 <= int(value) <= BLAS_THREADS else BLAS_THREADS
+
+
 def kernel_env(grader_env: dict[str, str]) -> dict[str, str]:
     """The kernel's whole environment: a few fixed values and an allow-list from the grader."""
+    threads = str(kernel_blas_threads(grader_env))
     env = {
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
@@ -424,9 +440,9 @@ def kernel_env(grader_env: dict[str, str]) -> dict[str, str]:
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLCONFIGDIR": "/tmp/matplotlib",
-        "OMP_NUM_THREADS": str(BLAS_THREADS),
-        "OPENBLAS_NUM_THREADS": str(BLAS_THREADS),
-        "MKL_NUM_THREADS": str(BLAS_THREADS),
+        "OMP_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
         # The kernel's parent is bwrap, pid 1 of its namespace: ipykernel then needs no poller.
         "JPY_PARENT_PID": "1",
     }
