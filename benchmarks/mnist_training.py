@@ -80,13 +80,21 @@ TARGET_RATIO = 0.90  # the reference's seconds per epoch, at most this fraction 
 LESSON_EPOCHS, LESSON_TARGET = 5, 0.975  # lesson 7's run: median test accuracy after 5 epochs
 
 
-def warmup_cosine(step: int, total_steps: int) -> float:
-    """The learning rate's factor at a step, as lesson 7's WarmupCosine: a linear warmup over the
-    first tenth of the steps, then a cosine from 1 down to 0 at total_steps."""
-    warmup = total_steps // 10
-    if step < warmup:
-        return (step + 1) / warmup
-    return 0.5 * (1 + math.cos(math.pi * min((step - warmup) / (total_steps - warmup), 1.0)))
+def schedule_factors(ref: dict, total_steps: int) -> list[float]:
+    """The reference's learning rate at each step over its peak: its own WarmupCosine, stepped
+    over a stand-in optimizer with lr 1, so that the peers follow exactly the same schedule."""
+    factors: list[float] = []
+
+    class StandIn:
+        lr = 1.0
+
+        def step(self, params, grads):
+            factors.append(self.lr)
+
+    schedule = ref["WarmupCosine"](StandIn(), total_steps)
+    for _ in range(total_steps):
+        schedule.step(None, None)
+    return factors
 
 
 def steps_per_epoch(n_examples: int) -> int:
@@ -191,7 +199,7 @@ class PyTorch:
     """The same network in PyTorch: He (Kaiming normal) weights, zero biases, batches indexed
     straight from the tensors (no DataLoader), the whole sets evaluated after each epoch."""
 
-    def __init__(self, data: Data, seed: int, epochs: int):
+    def __init__(self, data: Data, seed: int, factors: list[float]):
         nn = torch.nn
         torch.manual_seed(seed)
         self.generator = torch.Generator().manual_seed(seed)
@@ -204,9 +212,8 @@ class PyTorch:
             layers += [linear, nn.ReLU()]
         self.model = nn.Sequential(*layers[:-1])  # no ReLU after the last layer
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LR)
-        total_steps = epochs * steps_per_epoch(len(data[0]))
         self.schedule = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, lambda step: warmup_cosine(step, total_steps)
+            self.optimizer, lambda step: factors[min(step, len(factors) - 1)]
         )
 
     def epoch(self) -> dict[str, float]:
@@ -237,8 +244,8 @@ class ScikitLearn:
     the reshuffled training set that keeps Adam's state (fit with warm_start and max_iter=1 would
     start Adam again), then the whole sets are evaluated with predict_proba."""
 
-    def __init__(self, data: Data, seed: int, epochs: int):
-        self.data, self.epochs, self.epochs_done = data, epochs, 0
+    def __init__(self, data: Data, seed: int, factors: list[float]):
+        self.data, self.factors, self.epochs_done = data, factors, 0
         self.model = MLPClassifier(
             hidden_layer_sizes=tuple(LAYERS[1:-1]),
             activation="relu",
@@ -256,8 +263,8 @@ class ScikitLearn:
         X_train, y_train, X_test, y_test = self.data
         # No per-step schedule here: each epoch runs at the schedule's mean over its steps.
         steps = steps_per_epoch(len(X_train))
-        first, total = self.epochs_done * steps, self.epochs * steps
-        lr = LR * statistics.mean(warmup_cosine(s, total) for s in range(first, first + steps))
+        first = self.epochs_done * steps
+        lr = LR * statistics.mean(self.factors[first : first + steps])
         if self.epochs_done:  # Adam's state exists after the first partial_fit
             self.model._optimizer.learning_rate_init = lr
         else:
@@ -367,18 +374,18 @@ def main() -> int:
 
     ref = load_reference(args.reference)
     data = load_mnist()
+    factors = schedule_factors(ref, args.epochs * steps_per_epoch(len(data[0])))
     implementations = {
         "reference": lambda seed: Reference(ref, data, seed, args.epochs),
-        "pytorch": lambda seed: PyTorch(data, seed, args.epochs),
-        "sklearn": lambda seed: ScikitLearn(data, seed, args.epochs),
+        "pytorch": lambda seed: PyTorch(data, seed, factors),
+        "sklearn": lambda seed: ScikitLearn(data, seed, factors),
     }
     print(f"reference: {args.reference}")
     print("\n".join(describe_machine()))
     print(
         f"{args.runs} interleaved runs of {args.epochs} epochs, 784-128-64-10, batch {BATCH_SIZE}, "
         f"Adam, lr warmed up to {LR}, then decayed along a cosine to 0 over the {args.epochs}"
-        " epochs; after every"
-        " epoch: loss and accuracy of the whole training and test sets.\n"
+        " epochs; after every epoch: loss and accuracy of the whole training and test sets.\n"
     )
 
     runs: dict[str, list[Run]] = {name: [] for name in implementations}

@@ -83,20 +83,11 @@ def graded_cells(submitted, source, only: set[str] | None = None) -> list[dict]:
     return runnable
 
 
-def blas_threads_env(workers: int) -> dict[str, str]:
-    """One share of the cores per forked submission, as the grader gives its kernels: more BLAS
-    threads than cores would make every submission several times slower."""
-    from helpers.grading.sandbox import blas_threads_for
-
-    threads = str(blas_threads_for(workers))
-    return {
-        name: threads for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    }
-
-
 def score_submissions(items: dict[str, list[dict]], workers: int = 2) -> dict[str, dict]:
     """``items``: key -> graded_cells(...). Returns key -> {grade_id: [earned, possible, message]}
     for every test cell, where message is the error (or the stderr) that cost the points."""
+    from helpers.grading.sandbox import blas_env, blas_threads_for
+
     with tempfile.TemporaryDirectory() as folder:
         jobs = Path(folder) / "jobs.json"
         jobs.write_text(json.dumps(items))
@@ -106,7 +97,8 @@ def score_submissions(items: dict[str, list[dict]], workers: int = 2) -> dict[st
             capture_output=True,
             text=True,
             timeout=1800,
-            env=os.environ | {"MPLBACKEND": "Agg"} | blas_threads_env(workers),
+            # One share of the cores per forked submission, as the grader gives its kernels.
+            env=os.environ | {"MPLBACKEND": "Agg"} | blas_env(blas_threads_for(workers)),
         )
     if done.returncode != 0:
         raise RuntimeError(f"the cell runner failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")

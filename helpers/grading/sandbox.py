@@ -423,6 +423,14 @@ def blas_threads_for(workers: int) -> int:
     return max(1, min(BLAS_THREADS, (os.cpu_count() or 1) // max(1, workers)))
 
 
+def blas_env(threads: int) -> dict[str, str]:
+    """The variables that set the BLAS libraries' (OpenMP, OpenBLAS, MKL) thread count."""
+    return {
+        name: str(threads)
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    }
+
+
 def kernel_blas_threads(grader_env: dict[str, str]) -> int:
     """The kernel's BLAS threads: the grader's NNFS_BLAS_THREADS if it is 1..BLAS_THREADS."""
     value = grader_env.get(BLAS_THREADS_VARIABLE, "")
@@ -431,7 +439,6 @@ def kernel_blas_threads(grader_env: dict[str, str]) -> int:
 
 def kernel_env(grader_env: dict[str, str]) -> dict[str, str]:
     """The kernel's whole environment: a few fixed values and an allow-list from the grader."""
-    threads = str(kernel_blas_threads(grader_env))
     env = {
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
@@ -440,9 +447,7 @@ def kernel_env(grader_env: dict[str, str]) -> dict[str, str]:
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLCONFIGDIR": "/tmp/matplotlib",
-        "OMP_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
+        **blas_env(kernel_blas_threads(grader_env)),
         # The kernel's parent is bwrap, pid 1 of its namespace: ipykernel then needs no poller.
         "JPY_PARENT_PID": "1",
     }
