@@ -5,6 +5,7 @@ import os
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
+from helpers.grading.answer_stubs import generate_assignment_preprocessors
 from helpers.grading.feedback import HideHiddenTests
 from helpers.grading.sandbox import sandboxed_autograde_preprocessors
 
@@ -22,6 +23,9 @@ c.Execute.timeout = 120
 # in a kernel that restores its hooks before every cell: see helpers/grading/sandbox.py and
 # guarded_kernel.py. `nbgrader validate` (the Validate button) is not affected.
 c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
+
+# Quiz answers are released as `q07_answer = None` (other solutions as nbgrader stubs them).
+c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()
 
 # A student who deletes a test cell gets it back, with its points, instead of a silent pass.
 c.OverwriteCells.add_missing_cells = True

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import re
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -152,41 +153,67 @@ def stale_warning(stale: list[str]) -> str:
     )
 
 
+def is_quiz(exercises: list[Exercise]) -> bool:
+    """The quiz's questions (q01 ... q40) are checked for their format only: an answer that
+    passes is recorded, not known to be right."""
+    return bool(exercises) and all(re.fullmatch(r"q\d+", e.name) for e in exercises)
+
+
+def _columns(exercises: list[Exercise]) -> tuple[str, str, list[str], list[str], str]:
+    """The table in its words: (heading, middle column, the middle cell and the result of each
+    row, the total). A lesson shows points; the quiz, whose checks see only an answer's form,
+    shows whether each answer is recorded, and no points that could pass for a score."""
+    if is_quiz(exercises):
+        recorded = sum(e.passed for e in exercises)
+        return (
+            "Question",
+            "Answer",
+            ["recorded" if e.passed else "not yet" for e in exercises],
+            ["" if e.passed else "fix the form" for e in exercises],
+            f"{recorded} of {len(exercises)} answers recorded; graded after you submit",
+        )
+    earned, points = sum(e.earned for e in exercises), sum(e.points for e in exercises)
+    return (
+        "Exercise",
+        "Points",
+        [f"{e.earned:g} / {e.points:g}" for e in exercises],
+        ["passed" if e.passed else "NOT passed" for e in exercises],
+        f"Total (visible tests): {earned:g} / {points:g}",
+    )
+
+
 def as_text(exercises: list[Exercise], width: int = 100) -> str:
-    lines = [f"{'Exercise':<32}{'Points':>9}   Result"]
-    for e in exercises:
-        title = f"{e.number}. {e.name}"
-        result = "passed" if e.passed else "NOT passed"
-        lines.append(f"{title:<32}{e.earned:>4g} / {e.points:<3g}  {result}")
+    heading, middle, cells, results, total = _columns(exercises)
+    lines = [f"{heading:<32}{middle:>9}   Result"]
+    for e, cell, result in zip(exercises, cells, results, strict=True):
+        lines.append(f"{f'{e.number}. {e.name}':<32}{cell:>9}   {result}".rstrip())
         for message in e.failures[:1]:
             lines += textwrap.wrap(
                 message, width, initial_indent="      ", subsequent_indent="      "
             )
-    earned, points = sum(e.earned for e in exercises), sum(e.points for e in exercises)
-    lines.append(f"{'Total (visible tests)':<32}{earned:>4g} / {points:<3g}")
+    lines.append(total)
     return "\n".join(lines)
 
 
 def as_html(exercises: list[Exercise]) -> str:
+    heading, middle, cells, _, total = _columns(exercises)
     rows = []
-    for e in exercises:
-        mark = "&#10004; passed" if e.passed else "&#10008; not yet"
+    for e, cell in zip(exercises, cells, strict=True):
+        mark = "&#10004;" if e.passed else "&#10008; not yet"
         colour = "#2e7d32" if e.passed else "#c62828"
         message = html.escape(e.failures[0]) if e.failures else ""
         rows.append(
             f"<tr><td style='text-align:left;white-space:nowrap'>{e.number}. <code>{e.name}</code></td>"
-            f"<td style='text-align:right;white-space:nowrap'>{e.earned:g} / {e.points:g}</td>"
+            f"<td style='text-align:right;white-space:nowrap'>{cell}</td>"
             f"<td style='color:{colour};white-space:nowrap'>{mark}</td>"
             f"<td style='white-space:pre-wrap;text-align:left'>{message}</td></tr>"
         )
-    earned, points = sum(e.earned for e in exercises), sum(e.points for e in exercises)
     return (
-        "<table class='nnfs-check-my-work'><tr><th style='text-align:left'>Exercise</th><th>Points</th><th>Result</th>"
+        "<table class='nnfs-check-my-work'><tr><th style='text-align:left'>"
+        f"{heading}</th><th>{middle}</th><th>Result</th>"
         "<th style='text-align:left'>First thing to fix</th></tr>"
         + "".join(rows)
-        + "<tr><th style='text-align:left'>Total (visible tests)</th>"
-        f"<th style='text-align:right;white-space:nowrap'>{earned:g} / {points:g}"
-        "</th><th></th><th></th></tr></table>"
+        + f"<tr><th colspan='4' style='text-align:left'>{html.escape(total)}</th></tr></table>"
     )
 
 

@@ -34,7 +34,8 @@ def _sha256(path: Path) -> str:
 def student_work_in(notebook: Path) -> str | None:
     """Why ``notebook`` (a release notebook) holds a student's work, or None if it does not.
 
-    A generated notebook has no outputs and every answer cell still raises NotImplementedError.
+    A generated notebook has no outputs and every answer cell is still its stub: it raises
+    NotImplementedError, or, for a quiz answer, sets its name to None (``q07_answer = None``).
     """
     try:
         content = json.loads(notebook.read_text())
@@ -47,8 +48,12 @@ def student_work_in(notebook: Path) -> str | None:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.get("outputs") or cell.get("execution_count"):
             return "cells have been run (the notebook holds outputs)"
-        if meta.get("solution") and "NotImplementedError" not in source:
-            return f"the exercise cell {meta.get('grade_id', '?')} has been written in"
+        grade_id = meta.get("grade_id", "?")
+        unanswered = "NotImplementedError" in source or source.rstrip().endswith(
+            f"{grade_id}_answer = None"
+        )
+        if meta.get("solution") and not unanswered:
+            return f"the exercise cell {grade_id} has been written in"
     return None
 
 

@@ -32,4 +32,5 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$blas_threads}"
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$blas_threads}"
 export MKL_NUM_THREADS="${MKL_NUM_THREADS:-$blas_threads}"
 
-exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+# Whole test modules go to two workers in the order tests/conftest.py gives (heaviest first).
+exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"

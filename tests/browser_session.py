@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from lab_server import running_lab
-from nbgrader_course import REPO, lessons
+from nbgrader_course import REPO, assignments
 
 SCREENSHOTS = REPO / "build" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -43,7 +43,7 @@ NOTEBOOK_CELLS = """() => window.jupyterapp.shell.currentWidget.content.model.to
 
 
 def executed_notebooks() -> list[str]:
-    lesson_paths = [f"source/{name}/{name}.ipynb" for name in lessons()]
+    lesson_paths = [f"source/{name}/{name}.ipynb" for name in assignments()]
     companions = sorted(str(p.relative_to(REPO)) for p in REPO.glob("notebooks/*.ipynb"))
     return lesson_paths + companions
 

@@ -31,6 +31,27 @@ _session_started = time.time()
 # The `lab` and `browser` fixtures of the browser tests (module-scoped: one per test module).
 pytest_plugins = ["browser_session"]
 
+# Test modules that grade a whole class or drive a browser through every notebook (minutes
+# each), heaviest first. scripts/test.sh hands whole modules to two workers in collection order
+# (`--dist loadfile --no-loadscope-reorder`): the workers start on these, and the many short
+# modules fill in around them, instead of a one-test module that grades for four minutes
+# running alone at the end (xdist's own order puts the modules with the most tests first).
+HEAVY_FIRST = (
+    "test_grading.py",
+    "test_hostile.py",
+    "test_browser.py",
+    "test_stock_equivalence.py",
+    "test_grading_workflow.py",
+    "test_browser_student.py",
+    "test_workspace.py",
+    "test_validate.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: position for position, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
+
 
 def pytest_terminal_summary(terminalreporter):
     """Say where the browser tests left their screenshots, when this run wrote any."""

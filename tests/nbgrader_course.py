@@ -29,9 +29,17 @@ HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 DECLARED_MISTAKE = re.compile(r"^# Wrong \[mistake: ([a-z0-9-]+)\]")
 
 
-def lessons() -> list[str]:
+QUIZ = "quiz"
+
+
+def assignments() -> list[str]:
     """Every graded assignment: a folder of source/ with a notebook named like the folder."""
     return sorted(p.parent.name for p in REPO.glob("source/*/*.ipynb") if p.stem == p.parent.name)
+
+
+def lessons() -> list[str]:
+    """The lessons, ``NN_name``, in order: every assignment but the quiz."""
+    return [name for name in assignments() if re.match(r"\d\d_", name)]
 
 
 def notebook_path(root: Path, kind: str, lesson: str) -> Path:
@@ -223,20 +231,60 @@ def fixture_submission(fixture) -> tuple[str, str, nbformat.NotebookNode]:
 
 
 def baseline_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """(student, lesson, notebook): per lesson the solution and the untouched release."""
+    """(student, lesson, notebook): per assignment the solution and the untouched release."""
     submissions = []
-    for lesson in lessons():
+    for lesson in assignments():
         submissions.append(("solved", lesson, source_notebook(lesson)))
         untouched = nbformat.read(notebook_path(REPO, "release", lesson), 4)
         submissions.append(("untouched", lesson, untouched))
     return submissions
 
 
-def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """The baseline submissions and every fixture."""
-    return baseline_submissions() + [
-        fixture_submission(fixture) for lesson in lessons() for fixture in fixtures(lesson)
+# The quiz's pass mark, and the questions the pass-mark sheet answers wrong (8 of 40: choices,
+# numbers and a function).
+QUIZ_PASS_MARK = 32
+QUIZ_MISSED = ("q01", "q02", "q03", "q04", "q05", "q06", "q07", "q08")
+
+
+def quiz_sheets() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """Whole quiz submissions: ``quiz-pass-mark`` answers the questions of ``QUIZ_MISSED`` with
+    their first wrong fixture that has the right format (so it scores exactly the pass mark), and
+    ``quiz-wrong-formats`` every other question right but each answer of a wrong format that the
+    fixtures hold (``wrong_format_*``)."""
+    if QUIZ not in assignments():
+        return []
+    first_wrong = {
+        question: next(
+            f
+            for f in fixtures(QUIZ)
+            if f.parent.name == question
+            and f.stem.startswith("wrong_")
+            and not DECLARED_MISTAKE.match(f.read_text())
+        )
+        for question in QUIZ_MISSED
+    }
+    formats = [f for f in fixtures(QUIZ) if f.stem.startswith("wrong_format_")]
+    return [
+        (
+            "quiz-pass-mark",
+            QUIZ,
+            solved_release(QUIZ, {q: f.read_text() for q, f in first_wrong.items()}),
+        ),
+        (
+            "quiz-wrong-formats",
+            QUIZ,
+            solved_release(QUIZ, {f.parent.name: f.read_text() for f in formats}),
+        ),
     ]
+
+
+def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """The baseline submissions, every fixture and the quiz's sheets."""
+    return (
+        baseline_submissions()
+        + [fixture_submission(fixture) for lesson in assignments() for fixture in fixtures(lesson)]
+        + quiz_sheets()
+    )
 
 
 def _illustration_cases(files) -> list:
@@ -248,7 +296,8 @@ def real_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
     core-seconds): per lesson the solution, the untouched release, per exercise one fixture (its
     first wrong answer and its first alternative in turn, exercise by exercise), and every
     fixture marked "illustration case" (it uses or changes what an illustration defines: where
-    skipping illustrations could matter).
+    skipping illustrations could matter). For the quiz, whose 40 questions are one cell each,
+    the solution, the untouched release and its two sheets (``quiz_sheets``).
     """
     chosen = []
     for lesson in lessons():
@@ -257,13 +306,14 @@ def real_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
             kind = "wrong_" if index % 2 == 0 else "alt_"
             chosen += [f for f in files if f.stem.startswith(kind)][:1]
             chosen += [f for f in _illustration_cases(files) if f not in chosen]
-    return baseline_submissions() + [fixture_submission(fixture) for fixture in chosen]
+    return baseline_submissions() + [fixture_submission(f) for f in chosen] + quiz_sheets()
 
 
 def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
     """The submissions stock nbgrader grades too (it runs every cell, figures included: about a
     lesson's Run All time each): per lesson the solution, the untouched release, the fixture of
-    its first exercise that `real_sample` grades, and the "illustration case" fixtures.
+    its first exercise that `real_sample` grades, and the "illustration case" fixtures; the
+    quiz's pass-mark sheet.
     """
     chosen = []
     for lesson in lessons():
@@ -273,4 +323,5 @@ def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
             if index == 0:
                 chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
             chosen += [f for f in _illustration_cases(files) if f not in chosen]
-    return baseline_submissions() + [fixture_submission(fixture) for fixture in chosen]
+    sheets = [sheet for sheet in quiz_sheets() if sheet[0] == "quiz-pass-mark"]
+    return baseline_submissions() + [fixture_submission(f) for f in chosen] + sheets

@@ -25,7 +25,14 @@ from browser_session import (
     shot_name,
     validate_in_lab,
 )
-from nbgrader_course import DECLARED_MISTAKE, REPO, lessons, notebook_path, solved_release
+from nbgrader_course import (
+    DECLARED_MISTAKE,
+    QUIZ,
+    REPO,
+    lessons,
+    notebook_path,
+    solved_release,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -165,3 +172,44 @@ def test_feedback_reads_well_offline(browser, feedback_page):
         assert message.is_visible()
     finally:
         context.close()
+
+
+SET_SOURCE = """([index, text]) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    panel.content.widgets[index].model.sharedModel.setSource(text);
+    return true;
+}"""
+OUTPUT_TEXT = """(index) => {
+    const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
+    const area = cell.node.querySelector('.jp-OutputArea');
+    return area ? area.innerText : '';
+}"""
+
+
+def test_a_quiz_answer_is_checked_for_its_form_only(browser, lab):
+    """In the quiz, a student types an answer of the wrong form and reads what to write
+    instead; then two different letters get the very same line: the page cannot tell a right
+    answer from a wrong one."""
+    scratch = lab["root"] / "student" / QUIZ
+    scratch.mkdir(parents=True)
+    shutil.copy(notebook_path(REPO, "release", QUIZ), scratch / f"{QUIZ}.ipynb")
+    page = open_notebook(browser, lab, f"student/{QUIZ}/{QUIZ}.ipynb")
+    try:
+        cells = page.evaluate(NOTEBOOK_CELLS)
+        ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells]
+        setup, answer, check = ids.index("setup"), ids.index("q01"), ids.index("test_q01_answer")
+        assert "".join(cells[answer]["source"]).endswith("q01_answer = None")
+        shown = {}
+        for text in ('q01_answer = "c)"', 'q01_answer = "a"', 'q01_answer = "B"'):
+            page.evaluate(SET_SOURCE, [answer, text])
+            page.evaluate(RUN_CELLS, [setup, answer, check])
+            page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+            shown[text] = page.evaluate(OUTPUT_TEXT, check)
+        page.locator(".jp-Cell").nth(check).scroll_into_view_if_needed()
+        page.screenshot(path=shot_name(f"release/{QUIZ}", "answer-recorded"))
+        assert 'one of the letters "a", "b", "c" or "d"' in shown['q01_answer = "c)"'], shown
+        assert "[mistake: answer-format]" in shown['q01_answer = "c)"'], shown
+        assert "Answer recorded." in shown['q01_answer = "a"'], shown
+        assert shown['q01_answer = "a"'] == shown['q01_answer = "B"'], shown
+    finally:
+        page.close()

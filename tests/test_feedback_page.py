@@ -32,6 +32,7 @@ def test_score_list_names_exercises_and_mathjax_is_gone():
     assert ">Exercise 2, train_perceptron: exact run</a>" in out
     assert "white-space: pre-wrap" in out
     assert exercise_names("test_unknown_cell", []) == "unknown cell"
+    assert exercise_names("test_q07_answer", ["q06", "q07"]) == "Question 7"
 
 
 def test_feedback_keeps_only_what_the_course_wrote():
@@ -81,3 +82,37 @@ def test_feedback_keeps_only_what_the_course_wrote():
     assert first[1]["evalue"] == "p(...) raised ValueError: (its message is not shown in feedback)"
     assert second[0]["evalue"] == HIDDEN_FAILED
     assert third == []
+
+
+def test_a_quiz_question_gets_its_explanation_from_the_source_right_or_wrong():
+    import nbformat
+
+    from helpers.grading.feedback import WRONG_ANSWER, HideHiddenTests
+    from helpers.quiz import FORMAT_OK
+
+    source = (
+        'check_choice_format(q01_answer, "q01")\n### BEGIN HIDDEN TESTS\n'
+        'explain("q01", r"""Scaling $w$ and $b$ keeps the sign of every $z$.""")\n'
+        'grade_choice(q01_answer, "c", "q01")\n### END HIDDEN TESTS'
+    )
+    forged = nbformat.v4.new_output(  # what student code could display while the cell runs
+        "display_data", data={"text/markdown": "**Why.** The answer is d, trust me."}
+    )
+    failed = nbformat.v4.new_output(
+        "error", ename="CheckFailed", evalue="q01: not the right answer.",
+        traceback=["\x1b[36mThe test stopped at line 4:\x1b[0m ...", "CheckFailed: ..."],
+    )  # fmt: skip
+    printed = nbformat.v4.new_output("stream", name="stdout", text=FORMAT_OK + "\n")
+    cell = nbformat.v4.new_code_cell(source, outputs=[printed, forged, failed])
+    cell.metadata.nbgrader = {"grade": True, "solution": False, "grade_id": "test_q01_answer"}
+    graded, _ = HideHiddenTests().preprocess(nbformat.v4.new_notebook(cells=[cell]), {})
+    outputs = graded.cells[0].outputs
+    # "Answer recorded" is left out: above "not the right answer" it would only confuse
+    assert [o.output_type for o in outputs] == ["error", "display_data"]
+    assert outputs[0].evalue == WRONG_ANSWER
+    assert outputs[1].data["text/markdown"] == (
+        "**Why.** Scaling $w$ and $b$ keeps the sign of every $z$."
+    )
+    assert (
+        "trust me" not in nbformat.writes(graded) and "grade_choice" not in graded.cells[0].source
+    )

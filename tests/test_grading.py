@@ -26,13 +26,18 @@ from nbgrader_course import (
     FIXTURES,
     HIDDEN_BEGIN,
     HIDDEN_END,
+    QUIZ,
+    QUIZ_MISSED,
+    QUIZ_PASS_MARK,
     REPO,
     Course,
+    assignments,
     deleted_cells,
     exercise_cells,
     exercise_test_cells,
     fixture_student,
     fixtures,
+    grade_id,
     honest_submissions,
     lessons,
     notebook_path,
@@ -44,12 +49,13 @@ from nbgrader_course import (
 )
 
 from helpers.checks import MISTAKE_TAG, OWN_MISTAKES
+from helpers.quiz import FORMAT_MISTAKES
 
 pytestmark = pytest.mark.slow
 
-LESSONS = lessons()
+LESSONS = assignments()  # the lessons and the quiz
 FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
-BROKEN_LESSON = LESSONS[0] if LESSONS else None
+BROKEN_LESSON = lessons()[0] if lessons() else None
 # What every exercise must have (the course spec): realistic wrong answers and valid alternatives.
 WRONG_PER_EXERCISE, ALTERNATIVES_PER_EXERCISE = 5, 2
 # A correct submission that prints hidden tests while they run (the feedback must not show them).
@@ -202,7 +208,7 @@ def test_untouched_release_scores_zero(graded_class, lesson):
     assert scores and all(s == 0 for s in scores.values()), scores
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
+@pytest.mark.parametrize("lesson", lessons())
 def test_every_exercise_has_realistic_wrong_and_alternative_answers(lesson):
     for exercise in exercise_cells(source_notebook(lesson)):
         folder = FIXTURES / lesson / exercise
@@ -289,7 +295,7 @@ def named_mistakes(source: str) -> set[str]:
 def test_every_mistake_a_fixture_declares_is_named_by_a_visible_check():
     """The identifier a wrong fixture expects is written in a visible check of the release, or
     is one that helpers.checks gives by itself (a dtype, a missing return, a changed input)."""
-    automatic = set(OWN_MISTAKES)
+    automatic = set(OWN_MISTAKES) | set(FORMAT_MISTAKES)
     for lesson in LESSONS:
         release = nbformat.read(notebook_path(REPO, "release", lesson), as_version=4)
         visible = set().union(*(named_mistakes(c.source) for c in release.cells if is_test_cell(c)))
@@ -331,14 +337,29 @@ def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded
     assert score == max_score
 
 
+def explanations(lesson: str) -> dict[str, str]:
+    """Test cell -> the text of its ``explain(question, text)`` call (the quiz's): feedback
+    shows it on purpose."""
+    found = {}
+    for cell in source_notebook(lesson).cells:
+        for node in ast.walk(ast.parse(cell.source) if cell.cell_type == "code" else ast.Module()):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "explain":
+                found[grade_id(cell)] = node.args[1].value
+    return found
+
+
 def hidden_only_lines(lesson: str) -> set[str]:
-    """Lines of hidden tests that appear nowhere else in the source notebook."""
+    """Lines of hidden tests that appear nowhere else in the source notebook (the quiz's
+    explanations left out: feedback shows them)."""
     cells = source_notebook(lesson).cells
+    explained = {
+        line.strip() for text in explanations(lesson).values() for line in text.splitlines()
+    }
     hidden = {
         line.strip()
         for cell in cells
         for line in region(cell.source, HIDDEN_BEGIN, HIDDEN_END)
-        if len(line.strip()) > 12
+        if len(line.strip()) > 12 and not any(line.strip() in e for e in explained)
     }
     elsewhere = {
         line.strip()
@@ -350,16 +371,28 @@ def hidden_only_lines(lesson: str) -> set[str]:
     return hidden - elsewhere
 
 
-def test_feedback_never_shows_hidden_tests(graded_class):
+@pytest.fixture(scope="session")
+def class_feedback(graded_class) -> list[str]:
     """Feedback for the sample's solutions, untouched releases and wrong answers (each exercise
-    failing and passing; a hidden test's traceback shows only when it fails) and the leaky
-    submission. The sample's alternatives pass like the solution: their feedback, or that of
-    all fixtures, would cost a second or more per notebook and prove nothing more."""
+    failing and passing; a hidden test's traceback shows only when it fails), the quiz's sheets
+    and the leaky submission. The sample's alternatives pass like the solution: their feedback,
+    or that of all fixtures, would cost a second or more per notebook and prove nothing more.
+    The students whose feedback was generated."""
     course = graded_class.course
     alternatives = {fixture_student(f) for f in FIXTURE_FILES if f.stem.startswith("alt_")}
     students = sorted({student for student, _, _ in real_sample()} - alternatives | {LEAKY})
     done = course.run("feedback", *(f"--student={student}" for student in students))
     assert done.returncode == 0, done.stdout + done.stderr
+    return students
+
+
+def page_text(page) -> str:
+    """The text of a feedback page, tags removed, whitespace made single spaces."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.read_text())).split())
+
+
+def test_feedback_never_shows_hidden_tests(graded_class, class_feedback):
+    course, students = graded_class.course, class_feedback
     checked = 0
     for lesson in LESSONS:
         secret = hidden_only_lines(lesson)
@@ -392,6 +425,41 @@ def test_feedback_never_shows_hidden_tests(graded_class):
     assert hidden_only_lines(BROKEN_LESSON) & printed, "the leaky submission printed no hidden test"
     score, max_score = graded_class.total(LEAKY, BROKEN_LESSON)
     assert score == max_score
+
+
+def test_the_quiz_sheet_at_the_pass_mark_scores_exactly_the_pass_mark(graded_class):
+    score, max_score = graded_class.total("quiz-pass-mark", QUIZ)
+    assert (score, max_score) == (QUIZ_PASS_MARK, 40)
+    missed = {c for c, s in graded_class.cell_scores("quiz-pass-mark", QUIZ).items() if s == 0}
+    assert missed == {f"test_{question}_answer" for question in QUIZ_MISSED}
+
+
+def test_quiz_answers_of_a_wrong_format_score_nothing(graded_class):
+    formats = [f for f in fixtures(QUIZ) if f.stem.startswith("wrong_format_")]
+    assert len({f.parent.name for f in formats}) == len(formats) >= 5
+    score, max_score = graded_class.total("quiz-wrong-formats", QUIZ)
+    assert (score, max_score) == (40 - len(formats), 40)
+
+
+def test_quiz_feedback_explains_every_question_right_or_wrong(graded_class, class_feedback):
+    """Every question's explanation, whatever the answer; a wrong one is told so, without the
+    hidden test's source; and the untouched quiz gets the explanations too."""
+    course = graded_class.course
+    wanted = explanations(QUIZ)
+    assert len(wanted) == 40
+    for student, wrong in (("quiz-pass-mark", len(QUIZ_MISSED)), ("untouched", 0)):
+        text = page_text(
+            notebook_path(course.root / "feedback" / student, "", QUIZ).with_suffix(".html")
+        )
+        assert text.count("Why.") == 40, student
+        for test_cell, explanation in wanted.items():
+            words = max(re.findall(r"[A-Za-z][A-Za-z ,]{10,}", explanation), key=len).split()
+            assert " ".join(words) in text, f"{student}: no explanation for {test_cell}"
+        if wrong:
+            assert text.count("Not the right answer: the explanation below says why.") == wrong
+            assert text.count("\N{WHITE HEAVY CHECK MARK} Right.") == 40 - wrong
+        assert "grade_choice(q" not in text and "grade_number(q" not in text  # hidden calls
+        assert "Answer recorded" not in text  # above a wrong answer, it would only confuse
 
 
 def test_grades_export_as_csv(graded_class):

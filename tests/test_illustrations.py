@@ -13,11 +13,17 @@ import ast
 
 import nbformat
 import pytest
-from nbgrader_course import REPO, lessons, notebook_path, solution_cells, solved_release
+from nbgrader_course import (
+    REPO,
+    assignments,
+    notebook_path,
+    solution_cells,
+    solved_release,
+)
 
 from helpers.grading.illustrations import TAG, analyse, cells_to_skip
 
-LESSONS = lessons()
+LESSONS = assignments()
 
 
 def source(lesson: str):

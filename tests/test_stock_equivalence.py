@@ -4,7 +4,8 @@ The course grades with its own command (`make autograde`: sandboxed, in parallel
 unchanged illustrations). Stock nbgrader runs every cell in a plain kernel, figures included.
 For a sample (`stock_sample`: per lesson the solution, the untouched release, one fixture, and
 every fixture marked "illustration case", where skipping illustrations could matter) stock
-nbgrader must give the very scores that tests/cell_runner.py gives, cell by cell. The cell
+nbgrader must give the very scores that tests/cell_runner.py gives, cell by cell. Stock
+nbgrader grades the assignments two at a time, in two copies of the course. The cell
 runner's scores are in turn those of the course's command on a larger sample that contains this
 one (tests/test_grading.py), so stock nbgrader and the course's command agree, without grading
 the sample a third time.
@@ -12,26 +13,56 @@ the sample a third time.
 
 from __future__ import annotations
 
+import queue
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import nbformat
 import pytest
 from cell_runner import graded_cells, score_submissions
-from nbgrader_course import Course, lessons, real_sample, source_notebook, stock_sample
+from nbgrader_course import Course, assignments, lessons, real_sample, source_notebook, stock_sample
 
 pytestmark = pytest.mark.slow
 
 
+class StockGrades:
+    """Where each assignment was graded: one of two course copies, side by side."""
+
+    def __init__(self, graded_in: dict[str, Course]):
+        self.graded_in = graded_in
+
+    def cell_scores(self, student: str, lesson: str) -> dict[str, float]:
+        return self.graded_in[lesson].cell_scores(student, lesson)
+
+
 @pytest.fixture(scope="session")
 def stock_graded(tmp_path_factory):
-    """A sample of the honest submissions graded by stock nbgrader, one lesson at a time."""
-    course = Course.copy_of_repo(tmp_path_factory.mktemp("stock"), cell_timeout=15, stock=True)
+    """A sample of the honest submissions graded by stock nbgrader, one assignment at a time in
+    each of two copies of the course (each has its own gradebook, so neither waits on the
+    other's database); the longest lesson first, so the two finish together."""
+    first = Course.copy_of_repo(tmp_path_factory.mktemp("stock"), cell_timeout=15, stock=True)
     for student, lesson, notebook in stock_sample():
-        course.submit(student, lesson, notebook)
-    released = course.run("release")
+        first.submit(student, lesson, notebook)
+    released = first.run("release")
     assert released.returncode == 0, released.stdout + released.stderr
-    for lesson in lessons():
-        done = course.nbgrader("autograde", lesson, "--force", timeout=1800)
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return course
+    second = Course(Path(shutil.copytree(first.root, first.root.parent / "stock-copy")))
+    free: queue.Queue[Course] = queue.Queue()
+    for course in (first, second):
+        free.put(course)
+
+    def grade(lesson: str) -> tuple[str, Course]:
+        course = free.get()
+        try:
+            done = course.nbgrader("autograde", lesson, "--force", timeout=1800)
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+            return lesson, course
+        finally:
+            free.put(course)
+
+    order = sorted(lessons(), reverse=True) + [a for a in assignments() if a not in lessons()]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return StockGrades(dict(pool.map(grade, order)))
 
 
 def test_the_sample_gets_exactly_the_stock_nbgrader_grade(stock_graded):
@@ -41,7 +72,7 @@ def test_the_sample_gets_exactly_the_stock_nbgrader_grade(stock_graded):
     )
     graded_for_real = {(student, lesson) for student, lesson, _ in real_sample()}
     assert {(student, lesson) for student, lesson, _ in sample} <= graded_for_real
-    sources = {lesson: source_notebook(lesson) for lesson in lessons()}
+    sources = {lesson: source_notebook(lesson) for lesson in assignments()}
     runner = score_submissions(
         {f"{s}|{lesson}": graded_cells(nb, sources[lesson]) for s, lesson, nb in sample}
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nbgrader_course import FIXTURES, REPO, lessons, notebook_path, solution_cells
+from nbgrader_course import FIXTURES, REPO, assignments, notebook_path, solution_cells
 
 from helpers.grading.tampering import reasons_in_code
 
@@ -41,7 +41,7 @@ def test_honest_code_is_not_flagged():
         assert reasons_in_code(code) == [], code
 
 
-@pytest.mark.parametrize("lesson", lessons())
+@pytest.mark.parametrize("lesson", assignments())
 def test_no_solution_and_no_fixture_is_flagged(lesson):
     import nbformat
 

@@ -10,6 +10,7 @@ import pytest
 from nbgrader_course import (
     DECLARED_MISTAKE,
     REPO,
+    assignments,
     fixtures,
     lessons,
     notebook_path,
@@ -19,7 +20,7 @@ from nbgrader_course import (
 from helpers.checks import MISTAKE_TAG
 
 pytestmark = pytest.mark.slow
-LESSONS = lessons()
+LESSONS = assignments()
 SUCCESS = "Success! Your notebook passes all the tests."
 FAILURE = "VALIDATION FAILED"
 
@@ -47,7 +48,7 @@ def test_validate_passes_a_solved_notebook(tmp_path, lesson):
     assert SUCCESS in report and FAILURE not in report, report
 
 
-@pytest.mark.parametrize("lesson", LESSONS[-1:])
+@pytest.mark.parametrize("lesson", lessons()[-1:])
 def test_validate_fails_an_untouched_and_a_wrong_notebook(tmp_path, lesson):
     """The newest lesson (the failing side works the same way in every lesson; the grading
     tests prove each lesson's messages): an untouched release fails with NotImplementedError,

@@ -13,7 +13,7 @@ import sys
 
 import nbformat
 import pytest
-from nbgrader_course import REPO, Course, lessons, notebook_path, solved_release
+from nbgrader_course import QUIZ, REPO, Course, assignments, lessons, notebook_path, solved_release
 
 from helpers.workspace import FETCHED_FROM, fetch, student_work_in
 
@@ -46,12 +46,16 @@ def test_a_generated_release_holds_no_student_work_and_an_edited_one_does(tmp_pa
     answered = solved_release(LESSON)
     nbformat.write(answered, edited)
     assert "written in" in student_work_in(edited)
+    # The quiz's answers are released as `q01_answer = None`: answering one is work too.
+    assert student_work_in(notebook_path(REPO, "release", QUIZ)) is None
+    nbformat.write(solved_release(QUIZ, {"q01": 'q01_answer = "b"'}), edited)
+    assert "cell q01 has been written in" in student_work_in(edited)
 
 
 @pytest.mark.slow
 def test_work_in_my_work_survives_release_and_autograde(tmp_path):
     course = Course.copy_of_repo(tmp_path / "course", cell_timeout=15)
-    assert fetch(course.root) == [f"{name}: fetched into my_work/{name}/" for name in lessons()]
+    assert fetch(course.root) == [f"{name}: fetched into my_work/{name}/" for name in assignments()]
     mine = notebook_path(course.root, "my_work", LESSON)
     work = student_edits(mine)
 

@@ -12,11 +12,16 @@ print the whole history. So the feedback shows, of every code cell, only what th
   it came from a hidden one or the message repeats hidden test source;
 - any other code cell: no output at all, except the note that an illustration was skipped.
 
+A quiz question's test cell also gets its explanation (why the right answer is right), read from
+the ``explain(question, text)`` call in its hidden part: from the source, so student code can
+neither forge nor hide it, and shown whether the answer was right or not.
+
 The student's own notebook keeps every output; the feedback is for the grade.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 
 from nbformat.notebooknode import NotebookNode
@@ -24,14 +29,17 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
 
 from helpers.grading.illustrations import skipped_note
+from helpers.quiz import RIGHT
 
 HIDDEN_NOTICE = "# (Hidden tests ran here. They are not shown, so that they stay useful.)"
 HIDDEN_FAILED = (
     "A hidden test failed. Hidden tests check what the visible ones leave out (other shapes,"
     " edge cases, random inputs): read the docstring again, sentence by sentence."
 )
-# The line passed() prints, the only stream output of a test cell that feedback keeps.
-PASSED_LINES = {"\N{WHITE HEAVY CHECK MARK} All tests passed."}
+WRONG_ANSWER = "Not the right answer: the explanation below says why."
+# The lines passed() and a quiz question's hidden check print: the only stream output of a test
+# cell kept. (Not the quiz's "Answer recorded" line: above a wrong answer it would only confuse.)
+PASSED_LINES = {"\N{WHITE HEAVY CHECK MARK} All tests passed.", RIGHT}
 _STUDENT_ERROR = re.compile(r"^(\S+\(\.\.\.\) raised \w+):.*$", re.M)
 _FAILING_LINE = (
     re.compile(r"The test stopped at line (\d+)"),
@@ -84,17 +92,23 @@ class HideHiddenTests(ClearHiddenTests):
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int):
         hidden_rows = set(self._hidden_rows(cell))
+        explanation = _explanation(cell) if utils.is_grade(cell) else None
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
         if cell.cell_type != "code":
             return cell, resources
         if utils.is_grade(cell):
-            outputs = [self._test_output(o, hidden_rows) for o in cell.outputs]
+            hidden_failed = WRONG_ANSWER if explanation else HIDDEN_FAILED
+            outputs = [self._test_output(o, hidden_rows, hidden_failed) for o in cell.outputs]
+            if explanation:
+                outputs.append(_markdown_output(f"**Why.** {explanation}"))
         else:
             outputs = [o for o in cell.outputs if _is_skipped_note(o)]
         cell.outputs = [o for o in outputs if o is not None]
         return cell, resources
 
-    def _test_output(self, output: NotebookNode, hidden_rows: set[int]) -> NotebookNode | None:
+    def _test_output(
+        self, output: NotebookNode, hidden_rows: set[int], hidden_failed: str
+    ) -> NotebookNode | None:
         kind = output.get("output_type")
         if kind == "stream":
             lines = [line for line in output.get("text", "").splitlines() if line in PASSED_LINES]
@@ -110,7 +124,7 @@ class HideHiddenTests(ClearHiddenTests):
             r"\1: (its message is not shown in feedback)", output.get("evalue", "")
         )
         if failing is None or failing in hidden_rows or any(s in message for s in self._secret):
-            message = HIDDEN_FAILED
+            message = hidden_failed
         ename = output.get("ename", "Error")
         return NotebookNode(
             output_type="error",
@@ -118,6 +132,35 @@ class HideHiddenTests(ClearHiddenTests):
             evalue=message,
             traceback=[f"{ename}: {message}"],
         )
+
+
+def _explanation(cell: NotebookNode) -> str | None:
+    """The text of the ``explain(question, text)`` call in a test cell's source, if any."""
+    if cell.cell_type != "code" or "explain(" not in cell.source:
+        return None
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "explain"
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            return node.args[1].value
+    return None
+
+
+def _markdown_output(text: str) -> NotebookNode:
+    return NotebookNode(
+        output_type="display_data",
+        data={"text/markdown": text, "text/plain": text},
+        metadata={},
+    )
 
 
 def _failing_line(traceback: list[str]) -> int | None:

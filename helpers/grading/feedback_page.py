@@ -7,7 +7,8 @@ identical "Test cell" links. After ``generate_feedback``, the feedback command r
 - every ``$...$`` and ``$$...$$`` outside code becomes MathML (latex2mathml), which browsers
   draw by themselves, and the MathJax scripts are removed;
 - preformatted text wraps at the page's width;
-- each score line names its exercise and part: "Exercise 1, perceptron_predict: boundary".
+- each score line names its exercise and part: "Exercise 1, perceptron_predict: boundary" (in
+  the quiz: "Question 7").
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def exercise_names(test_cell: str, exercises: list[str]) -> str:
     exercise = exercise_of(test_cell, exercises)
     if exercise is None:
         return test_cell.removeprefix("test_").replace("_", " ")
+    if re.fullmatch(r"q\d+", exercise):  # a quiz question, one test cell each: "Question 7"
+        return f"Question {int(exercise[1:])}"
     part = test_cell.removeprefix(f"test_{exercise}_").replace("_", " ")
     return f"Exercise {list(exercises).index(exercise) + 1}, {exercise}: {part}"
 

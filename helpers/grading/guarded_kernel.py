@@ -4,7 +4,7 @@ A submission can try to hide failing tests from inside the kernel: an input or A
 that rewrites the test cells, a custom exception handler or a patched ``showtraceback`` that
 swallows the failure, a trace function, or a patched ``np.allclose``, builtin or check function.
 Before every cell this kernel restores what it saw at start-up, before any student code ran:
-IPython's hooks, the ``builtins`` module, every module of ``numpy`` and ``helpers.checks`` (their
+IPython's hooks, the ``builtins`` module, every module of ``numpy``, ``helpers.checks`` and ``helpers.quiz`` (their
 attributes, and the code, defaults and class attributes of their Python functions and classes,
 so that replacing ``check_equal.__code__`` or ``np.allclose.__code__`` is undone too), and the
 notebook names bound to them (``np``, ``check_equal``, ...). Course notebooks never change these
@@ -26,6 +26,10 @@ from ipykernel.ipkernel import IPythonKernel
 from ipykernel.kernelapp import IPKernelApp
 
 import helpers.checks
+import helpers.quiz
+
+# The course's checks, whose functions and notebook names are restored like NumPy's.
+CHECK_MODULES = (helpers.checks, helpers.quiz)
 
 # What a Python function can have replaced in place, without rebinding its name.
 FUNCTION_PARTS = ("__code__", "__defaults__", "__kwdefaults__")
@@ -37,7 +41,7 @@ def guarded_modules() -> list[types.ModuleType]:
         for name, module in sorted(sys.modules.items())
         if isinstance(module, types.ModuleType) and (name == "numpy" or name.startswith("numpy."))
     ]
-    return [builtins, helpers.checks, *numpy_modules]
+    return [builtins, *CHECK_MODULES, *numpy_modules]
 
 
 def functions_and_classes(modules) -> tuple[list, list]:
@@ -75,9 +79,7 @@ class GuardedKernel(IPythonKernel):
         self._functions = [(f, [getattr(f, part) for part in FUNCTION_PARTS]) for f in functions]
         self._classes = [(c, dict(vars(c))) for c in classes]
         self._names = {
-            name: value
-            for name, value in vars(helpers.checks).items()
-            if name in helpers.checks.__all__
+            name: getattr(module, name) for module in CHECK_MODULES for name in module.__all__
         } | {"np": numpy, "numpy": numpy}
         self._transformers_post = list(shell.input_transformers_post)
         self._ast_transformers = list(shell.ast_transformers)

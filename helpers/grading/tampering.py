@@ -8,7 +8,7 @@ changed (not the locked cells of the release):
 - introspection of code objects, frames and interpreter internals (``__code__``, ``__globals__``,
   ``sys._getframe``, ``gc``, ``ctypes``, ``inspect``, ``sys.settrace`` ...);
 - the grading machinery itself: IPython's shell and input history (``get_ipython``, ``In``),
-  ``helpers.checks``, ``helpers.grading``, ``builtins``, ``sys.modules``;
+  ``helpers.checks``, ``helpers.quiz``, ``helpers.grading``, ``builtins``, ``sys.modules``;
 - dynamic code (``exec``, ``eval``, ``compile``, ``__import__``, ``setattr``);
 - names the test cells use, rebound: a builtin (``len = ...``) or a check (``check_equal = ...``).
 
@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 
 import helpers.checks
+import helpers.quiz
 
 INTERNALS = frozenset(
     {"__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__", "__builtins__",
@@ -34,7 +35,12 @@ INTERNALS = frozenset(
 MODULES = frozenset({"gc", "ctypes", "inspect", "builtins", "IPython", "linecache", "ipykernel"})
 SHELL_NAMES = frozenset({"get_ipython", "In", "Out", "_ih", "_oh", "_i", "_ii", "_iii", "exit"})
 DYNAMIC = frozenset({"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals"})
-PROTECTED = frozenset(dir(builtins)) | frozenset(helpers.checks.__all__) | {"np", "numpy"}
+PROTECTED = (
+    frozenset(dir(builtins))
+    | frozenset(helpers.checks.__all__)
+    | frozenset(helpers.quiz.__all__)
+    | {"np", "numpy"}
+)
 
 
 def reasons_in_code(source: str) -> list[str]:
@@ -58,13 +64,15 @@ def reasons_in_code(source: str) -> list[str]:
             names = [module] if module else [a.name for a in node.names]
             for name in names:
                 top = name.split(".")[0]
-                if top in MODULES or name.startswith(("helpers.checks", "helpers.grading")):
+                if top in MODULES or name.startswith(
+                    ("helpers.checks", "helpers.quiz", "helpers.grading")
+                ):
                     found.append(f"{where}: imports {name} (the grading machinery)")
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
                 if bound in PROTECTED and bound not in ("np", "numpy"):
                     found.append(f"{where}: rebinds {bound}, which the test cells use")
-                if module == "helpers" and alias.name in ("checks", "grading"):
+                if module == "helpers" and alias.name in ("checks", "quiz", "grading"):
                     found.append(f"{where}: imports helpers.{alias.name} (the grading machinery)")
     modules = {"np", "numpy"} | {
         alias.asname or alias.name.split(".")[0]
