@@ -240,42 +240,33 @@ def baseline_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
     return submissions
 
 
-# The quiz's pass mark, and the questions the pass-mark sheet answers wrong (8 of 40: choices,
-# numbers and a function).
+# The quiz's pass mark, and the questions the pass-mark sheet answers wrong: 8 of 40, among
+# them every question with a wrong-format fixture (so each wrong format is graded for real), a
+# wrong choice and a wrong function.
 QUIZ_PASS_MARK = 32
-QUIZ_MISSED = ("q01", "q02", "q03", "q04", "q05", "q06", "q07", "q08")
+QUIZ_MISSED = ("q01", "q02", "q03", "q04", "q05", "q08", "q12", "q24")
+
+
+def quiz_answers_missed() -> dict[str, Path]:
+    """Question -> the fixture the pass-mark sheet answers it with: its wrong format if it has
+    one (``wrong_format_*``), else its first wrong answer."""
+    chosen = {}
+    for question in QUIZ_MISSED:
+        wrong = [
+            f for f in fixtures(QUIZ) if f.parent.name == question and f.stem.startswith("wrong_")
+        ]
+        formats = [f for f in wrong if f.stem.startswith("wrong_format_")]
+        chosen[question] = (formats or wrong)[0]
+    return chosen
 
 
 def quiz_sheets() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """Whole quiz submissions: ``quiz-pass-mark`` answers the questions of ``QUIZ_MISSED`` with
-    their first wrong fixture that has the right format (so it scores exactly the pass mark), and
-    ``quiz-wrong-formats`` every other question right but each answer of a wrong format that the
-    fixtures hold (``wrong_format_*``)."""
+    """The whole quiz submission ``quiz-pass-mark``: every answer right but those of
+    ``QUIZ_MISSED`` (``quiz_answers_missed``), so it scores exactly the pass mark."""
     if QUIZ not in assignments():
         return []
-    first_wrong = {
-        question: next(
-            f
-            for f in fixtures(QUIZ)
-            if f.parent.name == question
-            and f.stem.startswith("wrong_")
-            and not DECLARED_MISTAKE.match(f.read_text())
-        )
-        for question in QUIZ_MISSED
-    }
-    formats = [f for f in fixtures(QUIZ) if f.stem.startswith("wrong_format_")]
-    return [
-        (
-            "quiz-pass-mark",
-            QUIZ,
-            solved_release(QUIZ, {q: f.read_text() for q, f in first_wrong.items()}),
-        ),
-        (
-            "quiz-wrong-formats",
-            QUIZ,
-            solved_release(QUIZ, {f.parent.name: f.read_text() for f in formats}),
-        ),
-    ]
+    answers = {question: f.read_text() for question, f in quiz_answers_missed().items()}
+    return [("quiz-pass-mark", QUIZ, solved_release(QUIZ, answers))]
 
 
 def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
@@ -297,7 +288,7 @@ def real_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
     first wrong answer and its first alternative in turn, exercise by exercise), and every
     fixture marked "illustration case" (it uses or changes what an illustration defines: where
     skipping illustrations could matter). For the quiz, whose 40 questions are one cell each,
-    the solution, the untouched release and its two sheets (``quiz_sheets``).
+    the solution, the untouched release and its pass-mark sheet (``quiz_sheets``).
     """
     chosen = []
     for lesson in lessons():
@@ -323,5 +314,4 @@ def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
             if index == 0:
                 chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
             chosen += [f for f in _illustration_cases(files) if f not in chosen]
-    sheets = [sheet for sheet in quiz_sheets() if sheet[0] == "quiz-pass-mark"]
-    return baseline_submissions() + [fixture_submission(f) for f in chosen] + sheets
+    return baseline_submissions() + [fixture_submission(f) for f in chosen] + quiz_sheets()

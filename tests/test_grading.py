@@ -41,6 +41,7 @@ from nbgrader_course import (
     honest_submissions,
     lessons,
     notebook_path,
+    quiz_answers_missed,
     real_sample,
     region,
     solution_cells,
@@ -428,17 +429,17 @@ def test_feedback_never_shows_hidden_tests(graded_class, class_feedback):
 
 
 def test_the_quiz_sheet_at_the_pass_mark_scores_exactly_the_pass_mark(graded_class):
+    """Its wrong answers include every wrong format the fixtures hold: each scores 0."""
     score, max_score = graded_class.total("quiz-pass-mark", QUIZ)
     assert (score, max_score) == (QUIZ_PASS_MARK, 40)
     missed = {c for c, s in graded_class.cell_scores("quiz-pass-mark", QUIZ).items() if s == 0}
     assert missed == {f"test_{question}_answer" for question in QUIZ_MISSED}
-
-
-def test_quiz_answers_of_a_wrong_format_score_nothing(graded_class):
-    formats = [f for f in fixtures(QUIZ) if f.stem.startswith("wrong_format_")]
-    assert len({f.parent.name for f in formats}) == len(formats) >= 5
-    score, max_score = graded_class.total("quiz-wrong-formats", QUIZ)
-    assert (score, max_score) == (40 - len(formats), 40)
+    formats = {f.parent.name for f in fixtures(QUIZ) if f.stem.startswith("wrong_format_")}
+    assert len(formats) >= 5 and formats <= set(QUIZ_MISSED)
+    assert {f.stem.startswith("wrong_format_") for f in quiz_answers_missed().values()} == {
+        True,
+        False,
+    }
 
 
 def test_quiz_feedback_explains_every_question_right_or_wrong(graded_class, class_feedback):
@@ -447,7 +448,8 @@ def test_quiz_feedback_explains_every_question_right_or_wrong(graded_class, clas
     course = graded_class.course
     wanted = explanations(QUIZ)
     assert len(wanted) == 40
-    for student, wrong in (("quiz-pass-mark", len(QUIZ_MISSED)), ("untouched", 0)):
+    wrong_values = [f for f in quiz_answers_missed().values() if "format" not in f.stem]
+    for student, wrong in (("quiz-pass-mark", len(wrong_values)), ("untouched", 0)):
         text = page_text(
             notebook_path(course.root / "feedback" / student, "", QUIZ).with_suffix(".html")
         )
@@ -457,9 +459,18 @@ def test_quiz_feedback_explains_every_question_right_or_wrong(graded_class, clas
             assert " ".join(words) in text, f"{student}: no explanation for {test_cell}"
         if wrong:
             assert text.count("Not the right answer: the explanation below says why.") == wrong
-            assert text.count("\N{WHITE HEAVY CHECK MARK} Right.") == 40 - wrong
+            assert text.count("\N{WHITE HEAVY CHECK MARK} Right.") == 40 - len(QUIZ_MISSED)
+            # a wrong format is told what to write instead, as in the student's notebook
+            assert "[mistake: answer-format]" in text and "[mistake: no-answer]" in text
         assert "grade_choice(q" not in text and "grade_number(q" not in text  # hidden calls
-        assert "Answer recorded" not in text  # above a wrong answer, it would only confuse
+        # The "Answer recorded" line is left out of the outputs (above a wrong answer it would
+        # only confuse): it shows only where the quiz's own text quotes it.
+        quoted = sum(
+            c.source.count("Answer recorded")
+            for c in source_notebook(QUIZ).cells
+            if c.cell_type == "markdown"
+        )
+        assert text.count("Answer recorded") == quoted
 
 
 def test_grades_export_as_csv(graded_class):

@@ -75,7 +75,7 @@ def test_a_late_submission_gets_the_penalty_stock_nbgrader_gives(tmp_path):
         course = Course.copy_of_repo(tmp_path / kind, cell_timeout=30, stock=kind == "stock")
         with open(course.root / "nbgrader_config.py", "a") as config:
             config.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
-        assert course.run("release").returncode == 0
+        assert course.run("release", LESSON).returncode == 0  # only the lesson graded here
         done = course.nbgrader("db", "assignment", "add", LESSON, f"--duedate={DUE}")
         assert done.returncode == 0, done.stdout + done.stderr
         for student, stamp in (("late", LATE), ("on-time", "2019-12-31 10:00:00 UTC")):
@@ -141,7 +141,7 @@ def test_feedback_goes_back_through_the_exchange(tmp_path, monkeypatch):
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 
-    ok(course.run("release"))
+    ok(course.run("release", LESSON))
     ok(exchange_command(course.root, exchange, "release_assignment", LESSON, "--force"))
     ok(exchange_command(student_home, exchange, "fetch_assignment", LESSON))
     fetched = student_home / LESSON / f"{LESSON}.ipynb"

@@ -60,8 +60,8 @@ def test_work_in_my_work_survives_release_and_autograde(tmp_path):
     work = student_edits(mine)
 
     course.submit("someone", LESSON, solved_release(LESSON))
-    for command in ("release", "autograde"):
-        done = course.run(command)
+    for command in ("release", "autograde"):  # the lesson whose copy is in my_work: enough
+        done = course.run(command, LESSON)
         assert done.returncode == 0, done.stdout + done.stderr
     assert mine.read_bytes() == work
     assert fetch(course.root)[0] == f"{LESSON}: your copy in my_work/{LESSON}/ is kept"
@@ -73,7 +73,7 @@ def test_release_refuses_to_overwrite_work_done_in_release(tmp_path):
     course = Course.copy_of_repo(tmp_path / "course")
     released = notebook_path(course.root, "release", LESSON)
     work = student_edits(released)
-    done = course.run("release")
+    done = course.run("release", LESSON)
     assert done.returncode == 1
     assert f"{LESSON}" in done.stdout and "NOT released" in done.stdout
     assert f"Move it to my_work/{LESSON}/" in done.stdout
