@@ -45,7 +45,7 @@ NUMBER_TYPES = (int, float, np.float16, np.float32, np.float64, np.int8, np.int1
                 np.int64, np.uint8, np.uint16, np.uint32, np.uint64)  # fmt: skip
 # The mistakes these checks name by themselves (a class report counts them like any other).
 FORMAT_MISTAKES = ("no-answer", "answer-format", "not-whole-number", "wrong-answer")
-# The line a test cell prints when an answer's format is right (feedback keeps it).
+# The line a test cell prints when an answer's format is right (left out of the feedback).
 FORMAT_OK = "\N{WHITE HEAVY CHECK MARK} Answer recorded. It is graded after you submit."
 # The line a hidden test prints when the answer is right (feedback keeps it).
 RIGHT = "\N{WHITE HEAVY CHECK MARK} Right."

@@ -349,6 +349,11 @@ def explanations(lesson: str) -> dict[str, str]:
     return found
 
 
+def _unquoted(line: str) -> str:
+    """A line of an explanation's string literal, without the quotes that open or close it."""
+    return line.strip().removeprefix('r"""').removesuffix('""",').removesuffix('""")')
+
+
 def hidden_only_lines(lesson: str) -> set[str]:
     """Lines of hidden tests that appear nowhere else in the source notebook (the quiz's
     explanations left out: feedback shows them)."""
@@ -360,7 +365,7 @@ def hidden_only_lines(lesson: str) -> set[str]:
         line.strip()
         for cell in cells
         for line in region(cell.source, HIDDEN_BEGIN, HIDDEN_END)
-        if len(line.strip()) > 12 and not any(line.strip() in e for e in explained)
+        if len(line.strip()) > 12 and not any(_unquoted(line) in e for e in explained)
     }
     elsewhere = {
         line.strip()

@@ -4,10 +4,10 @@ A submission can try to hide failing tests from inside the kernel: an input or A
 that rewrites the test cells, a custom exception handler or a patched ``showtraceback`` that
 swallows the failure, a trace function, or a patched ``np.allclose``, builtin or check function.
 Before every cell this kernel restores what it saw at start-up, before any student code ran:
-IPython's hooks, the ``builtins`` module, every module of ``numpy``, ``helpers.checks`` and ``helpers.quiz`` (their
-attributes, and the code, defaults and class attributes of their Python functions and classes,
-so that replacing ``check_equal.__code__`` or ``np.allclose.__code__`` is undone too), and the
-notebook names bound to them (``np``, ``check_equal``, ...). Course notebooks never change these
+IPython's hooks, the ``builtins`` module, every module of ``numpy``, ``helpers.checks`` and
+``helpers.quiz`` (their attributes, and the code, defaults and class attributes of their Python
+functions and classes, so that replacing ``check_equal.__code__`` or ``np.allclose.__code__`` is
+undone too), and the notebook names bound to them (``np``, ``check_equal``, ...). Course notebooks never change these
 on purpose, so honest work runs exactly as in a plain kernel. Student code that tries anyway is
 also named by the grader for manual review (``helpers.grading.tampering``).
 
