@@ -1,5 +1,7 @@
 """What the browser tests share: JupyterLab on a scratch copy of the course, headless Chromium,
-and the helpers that run a notebook and move its widgets. Screenshots land in build/screenshots/.
+and the helpers that run a notebook and move its widgets. Screenshots land in build/screenshots/:
+a notebook's pages when its test fails, and every page and every widget before and after it moved
+when ``NNFS_SCREENSHOTS=1`` is set (about eight seconds a notebook, so not by default).
 
 Each browser test module gets its own JupyterLab and Chromium (module-scoped fixtures, loaded for
 every test module by tests/conftest.py), so the modules can run on different test workers.
@@ -18,6 +20,7 @@ from lab_server import running_lab
 from nbgrader_course import REPO, assignments
 
 SCREENSHOTS = REPO / "build" / "screenshots"
+SHOOT_EVERYTHING = os.environ.get("NNFS_SCREENSHOTS") == "1"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -84,8 +87,7 @@ def browser():
         )
     from playwright.sync_api import sync_playwright
 
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
@@ -127,7 +129,9 @@ def shot_name(path: str, what: str) -> str:
 
 
 def screenshot_notebook(page, path: str) -> list[str]:
-    """Shoot the notebook page by page, scrolling its own scroll area."""
+    """Shoot the notebook page by page, scrolling its own scroll area (its older shots go)."""
+    for old in SCREENSHOTS.glob(Path(shot_name(path, "*")).name):
+        old.unlink()
     scroller = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"
     page.evaluate(f"document.querySelector('{scroller}').scrollTop = 0")
     shots = []
@@ -240,7 +244,8 @@ def widget_problems(page, path: str, cells: list[dict], redraw_ms: int = 60_000)
         widget.scroll_into_view_if_needed()
         handle = widget.element_handle()
         before = page.evaluate(WHAT_IT_DRAWS, handle)
-        widget.screenshot(path=shot_name(path, f"widget{number + 1}-before"))
+        if SHOOT_EVERYTHING:
+            widget.screenshot(path=shot_name(path, f"widget{number + 1}-before"))
         moved = move_a_control(page, widget)
         if not moved and widget.locator(".widget-hprogress, .widget-vprogress").count():
             continue  # a progress bar (tqdm's, during training): nothing to move
@@ -258,7 +263,8 @@ def widget_problems(page, path: str, cells: list[dict], redraw_ms: int = 60_000)
             problems.append(f"moving the {moved} of {where} changed nothing it draws")
             continue
         page.wait_for_function(KERNEL_IDLE, timeout=60_000)
-        widget.screenshot(path=shot_name(path, f"widget{number + 1}-moved"))
+        if SHOOT_EVERYTHING:
+            widget.screenshot(path=shot_name(path, f"widget{number + 1}-moved"))
     return problems
 
 

@@ -130,17 +130,25 @@ class Course:
 
     @classmethod
     def copy_of_repo(
-        cls, folder: Path, cell_timeout: int | None = None, stock: bool = False
+        cls,
+        folder: Path,
+        cell_timeout: int | None = None,
+        stock: bool = False,
+        gradebook: Path | None = None,
     ) -> Course:
         """Copy what an instructor has (config, source/, release/) into ``folder``.
 
         ``stock``: autograde as nbgrader comes, every cell in a plain kernel (the reference the
-        course's grading must agree with); only for trusted submissions.
+        course's grading must agree with); only for trusted submissions. ``gradebook``: a copy
+        of it goes in (the ``generated_gradebook`` fixture's knows every assignment, as after
+        `make release`).
         """
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "nbgrader_config.py", folder / "nbgrader_config.py")
         shutil.copytree(REPO / "source", folder / "source")
         shutil.copytree(REPO / "release", folder / "release")
+        if gradebook is not None:
+            shutil.copy(gradebook, folder / "gradebook.db")
         config = folder / "nbgrader_config.py"
         if stock:
             text = config.read_text()
@@ -269,49 +277,89 @@ def quiz_sheets() -> list[tuple[str, str, nbformat.NotebookNode]]:
     return [("quiz-pass-mark", QUIZ, solved_release(QUIZ, answers))]
 
 
+def _illustration_cases(files) -> list:
+    return [f for f in files if ILLUSTRATION_CASE in f.read_text().splitlines()[0]]
+
+
+MIXED = ("mixed-a", "mixed-b")
+
+
+def mixed_answers(lesson: str) -> dict[str, dict[str, Path]]:
+    """Student -> {exercise: fixture}: the two mixed submissions of a lesson, which between
+    them answer every exercise once wrong and once right. ``mixed-a`` gives the first, third ...
+    exercise its first wrong answer and the others an alternative; ``mixed-b`` the other way
+    round. The alternative is the exercise's "illustration case" when it has one (where skipping
+    illustrations could matter), else its first ``alt_``."""
+    exercises = [e for e in exercise_cells(source_notebook(lesson)) if fixtures_of(lesson, e)]
+    answers: dict[str, dict[str, Path]] = {student: {} for student in MIXED}
+    for index, exercise in enumerate(exercises):
+        files = fixtures_of(lesson, exercise)
+        wrong = [f for f in files if f.stem.startswith("wrong_")]
+        right = _illustration_cases(files) + [f for f in files if f.stem.startswith("alt_")]
+        wrong_in, right_in = MIXED if index % 2 == 0 else reversed(MIXED)
+        if wrong and right:  # else the test of the fixtures' numbers fails
+            answers[wrong_in][exercise], answers[right_in][exercise] = wrong[0], right[0]
+    return answers
+
+
+def fixtures_of(lesson: str, exercise: str) -> list[Path]:
+    return sorted((FIXTURES / lesson / exercise).glob("*.py"))
+
+
+def mixed_submissions(lesson: str) -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """(student, lesson, notebook) of ``mixed_answers``."""
+    return [
+        (student, lesson, solved_release(lesson, {e: f.read_text() for e, f in answers.items()}))
+        for student, answers in mixed_answers(lesson).items()
+    ]
+
+
+def unmixed_illustration_cases(lesson: str) -> list[Path]:
+    """The "illustration case" fixtures that no mixed submission holds (an exercise's second)."""
+    mixed = {f for answers in mixed_answers(lesson).values() for f in answers.values()}
+    return [f for f in _illustration_cases(fixtures(lesson)) if f not in mixed]
+
+
 def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """The baseline submissions, every fixture and the quiz's sheets."""
+    """The baseline submissions, the mixed ones, every fixture and the quiz's sheets."""
     return (
         baseline_submissions()
+        + [s for lesson in lessons() for s in mixed_submissions(lesson)]
         + [fixture_submission(fixture) for lesson in assignments() for fixture in fixtures(lesson)]
         + quiz_sheets()
     )
 
 
-def _illustration_cases(files) -> list:
-    return [f for f in files if ILLUSTRATION_CASE in f.read_text().splitlines()[0]]
-
-
 def real_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
     """The submissions `make autograde`'s command grades in the tests (each costs about two
-    core-seconds): per lesson the solution, the untouched release, per exercise one fixture (its
-    first wrong answer and its first alternative in turn, exercise by exercise), and every
-    fixture marked "illustration case" (it uses or changes what an illustration defines: where
-    skipping illustrations could matter). For the quiz, whose 40 questions are one cell each,
-    the solution, the untouched release and its pass-mark sheet (``quiz_sheets``).
+    core-seconds): per lesson the solution, the untouched release and the two mixed submissions
+    (``mixed_answers``: every exercise once wrong and once right, illustration cases among the
+    right answers), plus any illustration case they leave out; for the quiz, whose 40 questions
+    are one cell each, the solution, the untouched release and its pass-mark sheet.
     """
-    chosen = []
-    for lesson in lessons():
-        for index, folder in enumerate(sorted({f.parent for f in fixtures(lesson)})):
-            files = sorted(folder.glob("*.py"))
-            kind = "wrong_" if index % 2 == 0 else "alt_"
-            chosen += [f for f in files if f.stem.startswith(kind)][:1]
-            chosen += [f for f in _illustration_cases(files) if f not in chosen]
-    return baseline_submissions() + [fixture_submission(f) for f in chosen] + quiz_sheets()
+    extra = [f for lesson in lessons() for f in unmixed_illustration_cases(lesson)]
+    return (
+        baseline_submissions()
+        + [s for lesson in lessons() for s in mixed_submissions(lesson)]
+        + [fixture_submission(f) for f in extra]
+        + quiz_sheets()
+    )
 
 
 def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """The submissions stock nbgrader grades too (it runs every cell, figures included: about a
-    lesson's Run All time each): per lesson the solution, the untouched release, the fixture of
-    its first exercise that `real_sample` grades, and the "illustration case" fixtures; the
-    quiz's pass-mark sheet.
+    """The part of ``real_sample`` stock nbgrader grades too (it runs every cell, figures
+    included: about a lesson's Run All time each): per lesson the untouched release, ``mixed-a``
+    (the solution but for half the exercises answered wrong and half by an alternative), and
+    ``mixed-b`` or an unmixed fixture where it holds an illustration case; the quiz's solution,
+    untouched release and pass-mark sheet (no figures: quick).
     """
-    chosen = []
+    chosen = [(s, lesson, nb) for s, lesson, nb in baseline_submissions() if s == "untouched"]
+    chosen += [s for s in baseline_submissions() if s[0] == "solved" and s[1] not in lessons()]
     for lesson in lessons():
-        folders = sorted({f.parent for f in fixtures(lesson)})
-        for index, folder in enumerate(folders):
-            files = sorted(folder.glob("*.py"))
-            if index == 0:
-                chosen += [f for f in files if f.stem.startswith("wrong_")][:1]
-            chosen += [f for f in _illustration_cases(files) if f not in chosen]
-    return baseline_submissions() + [fixture_submission(f) for f in chosen] + quiz_sheets()
+        cases = set(_illustration_cases(fixtures(lesson)))
+        answers = mixed_answers(lesson)
+        for student, lesson_, notebook in mixed_submissions(lesson):
+            if student == MIXED[0] or cases & set(answers[student].values()):
+                chosen.append((student, lesson_, notebook))
+        chosen += [fixture_submission(f) for f in unmixed_illustration_cases(lesson)]
+    return chosen + quiz_sheets()

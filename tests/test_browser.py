@@ -18,6 +18,7 @@ import pytest
 from browser_session import (
     KERNEL_IDLE,
     NOTEBOOK_CELLS,
+    SHOOT_EVERYTHING,
     draw_stroke,
     executed_notebooks,
     open_notebook,
@@ -37,10 +38,15 @@ def test_notebook_runs_and_its_widgets_respond(browser, lab, path):
     try:
         cells = run_all(page, path)
         problems = problems_after_run_all(cells)
-        assert not problems, f"{path}: after Run All:\n" + "\n".join(problems)
-        screenshot_notebook(page, path)
+        if problems or SHOOT_EVERYTHING:
+            screenshot_notebook(page, path)
+        assert not problems, f"{path}: after Run All (screenshots in build/):\n" + "\n".join(
+            problems
+        )
         problems = widget_problems(page, path, cells)
-        assert not problems, f"{path}: widgets:\n" + "\n".join(problems)
+        if problems:
+            screenshot_notebook(page, path)
+        assert not problems, f"{path}: widgets (screenshots in build/):\n" + "\n".join(problems)
     finally:
         page.close()
 

@@ -3,8 +3,9 @@
 Every fixture (a wrong or alternative answer to one exercise) is scored cell by cell (a wrong
 one on its exercise's test cells) by tests/cell_runner.py, which runs the test cells as the grader does but without a kernel per
 notebook. One temporary course is graded for real once per test session, with `make autograde`'s
-command: for every lesson the solution, the untouched release and a sample of the fixtures
-(`real_sample`), plus broken and hostile submissions. Its scores must equal the cell runner's
+command: for every lesson the solution, the untouched release and two submissions that answer
+every exercise once wrong and once right with fixtures (`real_sample`), plus broken and hostile
+submissions. Its scores must equal the cell runner's
 on that sample, and stock nbgrader gives the sample the same scores too
 on a part of it (tests/test_stock_equivalence.py). The tests read the gradebook, the command's report, the graded
 notebooks and the feedback. A sample keeps the suite's time from
@@ -26,6 +27,7 @@ from nbgrader_course import (
     FIXTURES,
     HIDDEN_BEGIN,
     HIDDEN_END,
+    MIXED,
     QUIZ,
     QUIZ_MISSED,
     QUIZ_PASS_MARK,
@@ -40,6 +42,7 @@ from nbgrader_course import (
     grade_id,
     honest_submissions,
     lessons,
+    mixed_answers,
     notebook_path,
     quiz_answers_missed,
     real_sample,
@@ -71,8 +74,8 @@ def is_test_cell(cell: dict) -> bool:
 class GradedClass:
     """A course copy with everything submitted, graded by `make autograde`'s command."""
 
-    def __init__(self, folder):
-        self.course = Course.copy_of_repo(folder, cell_timeout=15)
+    def __init__(self, folder, gradebook):
+        self.course = Course.copy_of_repo(folder, cell_timeout=15, gradebook=gradebook)
         self.report = ""
         self.returncode: int | None = None
 
@@ -91,9 +94,9 @@ class GradedClass:
 
 
 @pytest.fixture(scope="session")
-def graded_class(tmp_path_factory):
+def graded_class(tmp_path_factory, generated_gradebook):
     """Submit the sample and broken work, then run `autograde` as with `make autograde`."""
-    graded = GradedClass(tmp_path_factory.mktemp("class"))
+    graded = GradedClass(tmp_path_factory.mktemp("class"), generated_gradebook)
     for student, lesson, notebook in real_sample():
         graded.submit(student, lesson, notebook)
 
@@ -190,6 +193,14 @@ def test_the_cell_runner_scores_the_sample_as_the_grader_does(graded_class, fast
         if student in wrong:  # scored on its exercise's test cells only
             real = {cell: real.get(cell) for cell in wrong[student]}
         assert fast == real, f"{student}/{lesson}"
+
+
+@pytest.mark.parametrize("lesson", lessons())
+def test_the_mixed_submissions_answer_every_exercise_once_wrong_and_once_right(lesson):
+    answers = mixed_answers(lesson)
+    for exercise in exercise_cells(source_notebook(lesson)):
+        given = sorted(answers[student][exercise].stem.split("_")[0] for student in MIXED)
+        assert given == ["alt", "wrong"], (exercise, given)
 
 
 def test_there_is_a_lesson_to_grade():
@@ -336,6 +347,18 @@ def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded
     # An endless loop is interrupted by the per-cell timeout; the correct work is still graded.
     score, max_score = graded_class.total("endless-loop", BROKEN_LESSON)
     assert score == max_score
+
+
+def test_honest_submissions_are_graded_without_a_flag(graded_class):
+    """Solutions, untouched releases and fixtures are reported "ok": none reaches into the
+    grading machinery, so none is flagged for a look."""
+    status = {}
+    for line in graded_class.report.splitlines():
+        words = line.split()
+        if len(words) > 2 and words[0] in ("ok", "PROBLEM", "FLAGGED"):
+            status[(words[1], words[2])] = line
+    for student, lesson, _ in real_sample():
+        assert status[(student, lesson)].lstrip().startswith("ok"), status[(student, lesson)]
 
 
 def explanations(lesson: str) -> dict[str, str]:

@@ -2,9 +2,10 @@
 
 The course grades with its own command (`make autograde`: sandboxed, in parallel, skipping
 unchanged illustrations). Stock nbgrader runs every cell in a plain kernel, figures included.
-For a sample (`stock_sample`: per lesson the solution, the untouched release, one fixture, and
-every fixture marked "illustration case", where skipping illustrations could matter) stock
-nbgrader must give the very scores that tests/cell_runner.py gives, cell by cell. Stock
+For a sample (`stock_sample`: per lesson the untouched release and a solution with half its
+exercises answered wrong and half by an alternative, and every fixture marked "illustration
+case", where skipping illustrations could matter) stock nbgrader must give the very scores that
+tests/cell_runner.py gives, cell by cell. Stock
 nbgrader grades the assignments two at a time, in two copies of the course. The cell
 runner's scores are in turn those of the course's command on a larger sample that contains this
 one (tests/test_grading.py), so stock nbgrader and the course's command agree, without grading
@@ -21,7 +22,19 @@ from pathlib import Path
 import nbformat
 import pytest
 from cell_runner import graded_cells, score_submissions
-from nbgrader_course import Course, assignments, lessons, real_sample, source_notebook, stock_sample
+from nbgrader_course import (
+    ILLUSTRATION_CASE,
+    MIXED,
+    Course,
+    assignments,
+    fixtures,
+    lessons,
+    mixed_answers,
+    real_sample,
+    solved_release,
+    source_notebook,
+    stock_sample,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -37,15 +50,15 @@ class StockGrades:
 
 
 @pytest.fixture(scope="session")
-def stock_graded(tmp_path_factory):
+def stock_graded(tmp_path_factory, generated_gradebook):
     """A sample of the honest submissions graded by stock nbgrader, one assignment at a time in
     each of two copies of the course (each has its own gradebook, so neither waits on the
     other's database); the longest lesson first, so the two finish together."""
-    first = Course.copy_of_repo(tmp_path_factory.mktemp("stock"), cell_timeout=15, stock=True)
+    first = Course.copy_of_repo(
+        tmp_path_factory.mktemp("stock"), cell_timeout=15, stock=True, gradebook=generated_gradebook
+    )
     for student, lesson, notebook in stock_sample():
         first.submit(student, lesson, notebook)
-    released = first.run("release")
-    assert released.returncode == 0, released.stdout + released.stderr
     second = Course(Path(shutil.copytree(first.root, first.root.parent / "stock-copy")))
     free: queue.Queue[Course] = queue.Queue()
     for course in (first, second):
@@ -65,11 +78,27 @@ def stock_graded(tmp_path_factory):
         return StockGrades(dict(pool.map(grade, order)))
 
 
+def test_the_sample_holds_every_lesson_and_every_illustration_case():
+    sample = stock_sample()
+    assert {lesson for student, lesson, _ in sample if student == MIXED[0]} == set(lessons())
+    assert any("plt." in nbformat.writes(notebook) for _, _, notebook in sample)
+    graded = {(student, lesson) for student, lesson, _ in sample}
+    sources = {nbformat.writes(notebook) for _, _, notebook in sample}
+    for lesson in lessons():
+        for case in fixtures(lesson):
+            if ILLUSTRATION_CASE not in case.read_text().splitlines()[0]:
+                continue
+            mixed_in = {
+                s for s, answers in mixed_answers(lesson).items() if case in answers.values()
+            }
+            alone = solved_release(lesson, {case.parent.name: case.read_text()})
+            assert {(s, lesson) for s in mixed_in} & graded or nbformat.writes(alone) in sources, (
+                f"{case} is not in the stock sample"
+            )
+
+
 def test_the_sample_gets_exactly_the_stock_nbgrader_grade(stock_graded):
     sample = stock_sample()
-    assert any(s[0] == "solved" for s in sample) and any(
-        "plt." in nbformat.writes(s[2]) for s in sample
-    )
     graded_for_real = {(student, lesson) for student, lesson, _ in real_sample()}
     assert {(student, lesson) for student, lesson, _ in sample} <= graded_for_real
     sources = {lesson: source_notebook(lesson) for lesson in assignments()}

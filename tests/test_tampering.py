@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import nbformat
 import pytest
-from nbgrader_course import FIXTURES, REPO, assignments, notebook_path, solution_cells
+from nbgrader_course import (
+    FIXTURES,
+    QUIZ,
+    REPO,
+    assignments,
+    lessons,
+    notebook_path,
+    solution_cells,
+    solved_release,
+)
 
-from helpers.grading.tampering import reasons_in_code
+from helpers.grading.tampering import reasons_in_code, reasons_in_submission
 
 
 @pytest.mark.parametrize(
@@ -41,10 +51,22 @@ def test_honest_code_is_not_flagged():
         assert reasons_in_code(code) == [], code
 
 
+@pytest.mark.parametrize("lesson", [*lessons()[:1], QUIZ])
+def test_a_name_is_protected_only_where_the_test_cells_import_it(tmp_path, lesson):
+    """The quiz's checks use ``right``; in a lesson it is an honest variable name."""
+    notebook = solved_release(lesson)
+    answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.source += "\nleft, right = 0, 1\n"
+    folder = tmp_path / lesson
+    folder.mkdir()
+    nbformat.write(notebook, notebook_path(tmp_path, "", lesson))
+    found = reasons_in_submission(folder, REPO / "release" / lesson)
+    assert any("rebinds right" in reason for reason in found) == (lesson == QUIZ), found
+    assert all("rebinds right" in reason for reason in found), found
+
+
 @pytest.mark.parametrize("lesson", assignments())
 def test_no_solution_and_no_fixture_is_flagged(lesson):
-    import nbformat
-
     answers = solution_cells(nbformat.read(notebook_path(REPO, "source", lesson), as_version=4))
     for name, code in answers.items():
         assert reasons_in_code(code) == [], name

@@ -10,7 +10,9 @@ changed (not the locked cells of the release):
 - the grading machinery itself: IPython's shell and input history (``get_ipython``, ``In``),
   ``helpers.checks``, ``helpers.quiz``, ``helpers.grading``, ``builtins``, ``sys.modules``;
 - dynamic code (``exec``, ``eval``, ``compile``, ``__import__``, ``setattr``);
-- names the test cells use, rebound: a builtin (``len = ...``) or a check (``check_equal = ...``).
+- names the test cells use, rebound: a builtin (``len = ...``), a check (``check_equal = ...``) or
+  a name the release's locked cells import from a check module (the quiz's ``right``, in the
+  quiz only).
 
 A flag does not change the score: the grade command reports the student as needing attention,
 with the reasons, and keeps them in the student's log. Honest lesson code needs none of this.
@@ -24,7 +26,6 @@ import json
 from pathlib import Path
 
 import helpers.checks
-import helpers.quiz
 
 INTERNALS = frozenset(
     {"__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__", "__builtins__",
@@ -35,16 +36,18 @@ INTERNALS = frozenset(
 MODULES = frozenset({"gc", "ctypes", "inspect", "builtins", "IPython", "linecache", "ipykernel"})
 SHELL_NAMES = frozenset({"get_ipython", "In", "Out", "_ih", "_oh", "_i", "_ii", "_iii", "exit"})
 DYNAMIC = frozenset({"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals"})
-PROTECTED = (
-    frozenset(dir(builtins))
-    | frozenset(helpers.checks.__all__)
-    | frozenset(helpers.quiz.__all__)
-    | {"np", "numpy"}
-)
+# The modules whose functions the test cells call.
+CHECK_MODULES = ("helpers.checks", "helpers.quiz")
+# Names every notebook's test cells may use; a release adds what its locked cells import from
+# CHECK_MODULES.
+PROTECTED = frozenset(dir(builtins)) | frozenset(helpers.checks.__all__) | {"np", "numpy"}
 
 
-def reasons_in_code(source: str) -> list[str]:
-    """Why this code reaches into the grading machinery (empty when it does not)."""
+def reasons_in_code(source: str, protected: frozenset[str] = PROTECTED) -> list[str]:
+    """Why this code reaches into the grading machinery (empty when it does not).
+
+    ``protected``: the names the test cells use (rebinding one is flagged).
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -64,13 +67,11 @@ def reasons_in_code(source: str) -> list[str]:
             names = [module] if module else [a.name for a in node.names]
             for name in names:
                 top = name.split(".")[0]
-                if top in MODULES or name.startswith(
-                    ("helpers.checks", "helpers.quiz", "helpers.grading")
-                ):
+                if top in MODULES or name.startswith((*CHECK_MODULES, "helpers.grading")):
                     found.append(f"{where}: imports {name} (the grading machinery)")
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
-                if bound in PROTECTED and bound not in ("np", "numpy"):
+                if bound in protected and bound not in ("np", "numpy"):
                     found.append(f"{where}: rebinds {bound}, which the test cells use")
                 if module == "helpers" and alias.name in ("checks", "quiz", "grading"):
                     found.append(f"{where}: imports helpers.{alias.name} (the grading machinery)")
@@ -95,9 +96,9 @@ def reasons_in_code(source: str) -> list[str]:
     for node in _top_level(tree):
         where = f"line {getattr(node, 'lineno', '?')}"
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            if node.id in PROTECTED:
+            if node.id in protected:
                 found.append(f"{where}: rebinds {node.id}, which the test cells use")
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in PROTECTED:
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in protected:
             found.append(f"{where}: defines {node.name}, which the test cells use")
     return sorted(set(found), key=found.index)
 
@@ -110,6 +111,20 @@ def _top_level(tree: ast.AST):
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
+
+
+def checks_imported(source: str) -> set[str]:
+    """The names a cell imports from CHECK_MODULES (``from helpers.quiz import right``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module in CHECK_MODULES
+        for alias in node.names
+    }
 
 
 def reasons_in_submission(submitted: Path, released: Path) -> list[str]:
@@ -126,10 +141,11 @@ def reasons_in_submission(submitted: Path, released: Path) -> list[str]:
             }
         except (OSError, ValueError, KeyError, TypeError):
             continue  # a broken file is reported as such elsewhere
+        protected = PROTECTED | frozenset().union(*map(checks_imported, locked))
         for number, cell in enumerate(cells, start=1):
             source = "".join(cell.get("source", []))
             if cell.get("cell_type") != "code" or source in locked:
                 continue
             name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {number}"
-            found += [f"{name}, {reason}" for reason in reasons_in_code(source)]
+            found += [f"{name}, {reason}" for reason in reasons_in_code(source, protected)]
     return found
