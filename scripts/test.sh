@@ -25,12 +25,16 @@ if ! command -v bwrap >/dev/null 2>&1; then
   install_debian_package bubblewrap "to sandbox student code while grading"
 fi
 
-# Two pytest workers share the machine: each gets its share of the cores for BLAS (NumPy's matrix
-# products), as the grader gives its kernels; more threads than cores make everything slower.
-blas_threads=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
+# One pytest worker more than the cores: the tests wait a good part of the time (kernels
+# starting, a browser redrawing, time limits running out), and a third worker on two cores fills
+# those waits. Each worker gets its share of the cores for BLAS (NumPy's matrix products), as the
+# grader gives its kernels; more threads than cores make everything slower.
+cores=$(nproc)
+workers=$(( cores + 1 ))
+blas_threads=$(( cores / workers > 0 ? cores / workers : 1 ))
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$blas_threads}"
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$blas_threads}"
 export MKL_NUM_THREADS="${MKL_NUM_THREADS:-$blas_threads}"
 
-# Whole test modules go to two workers in the order tests/conftest.py gives (heaviest first).
-exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
+# Whole test modules go to the workers in the order tests/conftest.py gives (heaviest first).
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@"

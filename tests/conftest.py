@@ -38,12 +38,13 @@ _session_started = time.time()
 pytest_plugins = ["browser_session"]
 
 # Test modules that grade a whole class or drive a browser through every notebook (minutes
-# each), heaviest first. scripts/test.sh hands whole modules to two workers in collection order
+# each), heaviest first. scripts/test.sh hands whole modules to its workers in collection order
 # (`--dist loadfile --no-loadscope-reorder`): the workers start on these, and the many short
 # modules fill in around them, instead of a one-test module that grades for four minutes
 # running alone at the end (xdist's own order puts the modules with the most tests first).
 HEAVY_FIRST = (
     "test_grading.py",
+    "test_fixtures.py",
     "test_hostile.py",
     "test_browser.py",
     "test_stock_equivalence.py",

@@ -321,10 +321,9 @@ def unmixed_illustration_cases(lesson: str) -> list[Path]:
 
 
 def honest_submissions() -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """The baseline submissions, the mixed ones, every fixture and the quiz's sheets."""
+    """The baseline submissions, every fixture and the quiz's sheets."""
     return (
         baseline_submissions()
-        + [s for lesson in lessons() for s in mixed_submissions(lesson)]
         + [fixture_submission(fixture) for lesson in assignments() for fixture in fixtures(lesson)]
         + quiz_sheets()
     )

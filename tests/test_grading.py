@@ -1,15 +1,13 @@
 """The grading itself, proven with real nbgrader runs through the instructor commands.
 
-Every fixture (a wrong or alternative answer to one exercise) is scored cell by cell (a wrong
-one on its exercise's test cells) by tests/cell_runner.py, which runs the test cells as the grader does but without a kernel per
-notebook. One temporary course is graded for real once per test session, with `make autograde`'s
+One temporary course is graded for real once per test session, with `make autograde`'s
 command: for every lesson the solution, the untouched release and two submissions that answer
 every exercise once wrong and once right with fixtures (`real_sample`), plus broken and hostile
-submissions. Its scores must equal the cell runner's
-on that sample, and stock nbgrader gives the sample the same scores too
-on a part of it (tests/test_stock_equivalence.py). The tests read the gradebook, the command's report, the graded
-notebooks and the feedback. A sample keeps the suite's time from
-growing with every fixture graded twice.
+submissions. Its scores must equal those of tests/cell_runner.py, which scores every fixture
+(tests/test_fixtures.py), and stock nbgrader gives a part of the sample the same scores too
+(tests/test_stock_equivalence.py). The tests read the gradebook, the command's report, the
+graded notebooks and the feedback. A sample keeps the suite's time from growing with every
+fixture graded twice.
 """
 
 from __future__ import annotations
@@ -18,16 +16,15 @@ import ast
 import csv
 import html
 import re
+import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
 from cell_runner import graded_cells, score_submissions
 from nbgrader_course import (
-    DECLARED_MISTAKE,
-    FIXTURES,
     HIDDEN_BEGIN,
     HIDDEN_END,
-    MIXED,
     QUIZ,
     QUIZ_MISSED,
     QUIZ_PASS_MARK,
@@ -35,14 +32,10 @@ from nbgrader_course import (
     Course,
     assignments,
     deleted_cells,
-    exercise_cells,
-    exercise_test_cells,
     fixture_student,
     fixtures,
     grade_id,
-    honest_submissions,
     lessons,
-    mixed_answers,
     notebook_path,
     quiz_answers_missed,
     real_sample,
@@ -52,16 +45,11 @@ from nbgrader_course import (
     source_notebook,
 )
 
-from helpers.checks import MISTAKE_TAG, OWN_MISTAKES
-from helpers.quiz import FORMAT_MISTAKES
-
 pytestmark = pytest.mark.slow
 
 LESSONS = assignments()  # the lessons and the quiz
 FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
 BROKEN_LESSON = lessons()[0] if lessons() else None
-# What every exercise must have (the course spec): realistic wrong answers and valid alternatives.
-WRONG_PER_EXERCISE, ALTERNATIVES_PER_EXERCISE = 5, 2
 # A correct submission that prints hidden tests while they run (the feedback must not show them).
 LEAKY = "prints-hidden-tests"
 
@@ -155,52 +143,29 @@ def graded_class(tmp_path_factory, generated_gradebook):
     return graded
 
 
-def wrong_fixtures_cells() -> dict[str, dict[str, float]]:
-    """Student of each wrong fixture -> the test cells of its exercise."""
-    return {
-        fixture_student(fixture): exercise_test_cells(source_notebook(lesson), fixture.parent.name)
-        for lesson in LESSONS
-        for fixture in fixtures(lesson)
-        if fixture.stem.startswith("wrong_")
-    }
-
-
 @pytest.fixture(scope="session")
-def fast_scores() -> dict[tuple[str, str], dict]:
-    """(student, lesson) -> {test cell: [earned, possible, message]} for every honest submission
-    (the solution, the untouched release and every fixture), from tests/cell_runner.py.
-
-    A wrong fixture is scored on its own exercise's test cells, the only ones its test reads;
-    everything else is scored on every test cell (an alternative must keep every point)."""
+def sample_scores() -> dict[tuple[str, str], dict[str, float]]:
+    """(student, lesson) -> {test cell: points} the cell runner gives each submission of the
+    sample (every test cell)."""
     sources = {lesson: source_notebook(lesson) for lesson in LESSONS}
-    wrong = wrong_fixtures_cells()
-    items = {
-        f"{student}|{lesson}": graded_cells(notebook, sources[lesson], only=wrong.get(student))
-        for student, lesson, notebook in honest_submissions()
+    scored = score_submissions(
+        {f"{s}|{lesson}": graded_cells(nb, sources[lesson]) for s, lesson, nb in real_sample()}
+    )
+    return {
+        tuple(key.split("|")): {cell: points[0] for cell, points in cells.items()}
+        for key, cells in scored.items()
     }
-    scored = score_submissions(items)
-    return {tuple(key.split("|")): cells for key, cells in scored.items()}
 
 
-def test_the_cell_runner_scores_the_sample_as_the_grader_does(graded_class, fast_scores):
-    """The fixtures' scores are trustworthy: on the sample, cell for cell, they are the scores
-    `make autograde` records (and stock nbgrader's, tests/test_stock_equivalence.py)."""
-    sample, wrong = real_sample(), wrong_fixtures_cells()
+def test_the_cell_runner_scores_the_sample_as_the_grader_does(graded_class, sample_scores):
+    """The fixtures' scores (tests/test_fixtures.py) are trustworthy: on the sample, cell for
+    cell, the cell runner gives the scores `make autograde` records (and stock nbgrader's,
+    tests/test_stock_equivalence.py)."""
+    sample = real_sample()
     assert len(sample) > 2 * len(LESSONS)
     for student, lesson, _ in sample:
-        fast = {cell: scores[0] for cell, scores in fast_scores[(student, lesson)].items()}
         real = graded_class.cell_scores(student, lesson)
-        if student in wrong:  # scored on its exercise's test cells only
-            real = {cell: real.get(cell) for cell in wrong[student]}
-        assert fast == real, f"{student}/{lesson}"
-
-
-@pytest.mark.parametrize("lesson", lessons())
-def test_the_mixed_submissions_answer_every_exercise_once_wrong_and_once_right(lesson):
-    answers = mixed_answers(lesson)
-    for exercise in exercise_cells(source_notebook(lesson)):
-        given = sorted(answers[student][exercise].stem.split("_")[0] for student in MIXED)
-        assert given == ["alt", "wrong"], (exercise, given)
+        assert sample_scores[(student, lesson)] == real, f"{student}/{lesson}"
 
 
 def test_there_is_a_lesson_to_grade():
@@ -218,106 +183,6 @@ def test_solution_scores_full_marks(graded_class, lesson):
 def test_untouched_release_scores_zero(graded_class, lesson):
     scores = graded_class.cell_scores("untouched", lesson)
     assert scores and all(s == 0 for s in scores.values()), scores
-
-
-@pytest.mark.parametrize("lesson", lessons())
-def test_every_exercise_has_realistic_wrong_and_alternative_answers(lesson):
-    for exercise in exercise_cells(source_notebook(lesson)):
-        folder = FIXTURES / lesson / exercise
-        wrong = sorted(folder.glob("wrong_*.py"))
-        alternative = sorted(folder.glob("alt_*.py"))
-        assert len(wrong) >= WRONG_PER_EXERCISE, (
-            f"{folder}: needs at least {WRONG_PER_EXERCISE} wrong_*.py, has {len(wrong)}"
-        )
-        assert len(alternative) >= ALTERNATIVES_PER_EXERCISE, (
-            f"{folder}: needs at least {ALTERNATIVES_PER_EXERCISE} alt_*.py, has {len(alternative)}"
-        )
-        # Most realistic mistakes are named to the student by a check (and counted by the report).
-        named = [f for f in wrong if DECLARED_MISTAKE.match(f.read_text())]
-        assert 2 * len(named) > len(wrong), (
-            f"{folder}: only {len(named)} of {len(wrong)} wrong answers declare the mistake their"
-            " check names (first line '# Wrong [mistake: <id>]: ...')"
-        )
-        assert exercise_test_cells(source_notebook(lesson), exercise), (
-            f"{lesson}: no test cells named test_{exercise}_* for exercise {exercise}"
-        )
-
-
-@pytest.mark.parametrize(
-    "fixture",
-    FIXTURE_FILES,
-    ids=[f"{f.parent.parent.name}/{f.parent.name}/{f.stem}" for f in FIXTURE_FILES],
-)
-def test_fixture_is_graded_as_intended(fast_scores, fixture):
-    lesson, exercise = fixture.parent.parent.name, fixture.parent.name
-    student = fixture_student(fixture)
-    cells = fast_scores[(student, lesson)]
-    scores = {cell: earned for cell, (earned, _, _) in cells.items()}
-    exercise_cells = exercise_test_cells(source_notebook(lesson), exercise)
-    earned = sum(scores[cell] for cell in exercise_cells)
-    possible = sum(exercise_cells.values())
-    if fixture.stem.startswith("wrong_"):
-        assert earned < possible, (
-            f"{fixture.relative_to(REPO)} is a wrong answer but kept all {possible:g} points of"
-            f" {exercise}: the tests do not catch this mistake"
-        )
-        declared = DECLARED_MISTAKE.match(fixture.read_text())
-        if declared:
-            tag = MISTAKE_TAG.format(declared.group(1))
-            shown = [cells[cell][2] for cell in exercise_cells if cells[cell][2]]
-            assert any(tag in text for text in shown), (
-                f"{fixture.relative_to(REPO)} should be reported as {tag}, but its failing test"
-                f" cells said: {shown}"
-            )
-    else:
-        score, max_score = sum(scores.values()), sum(possible for _, possible, _ in cells.values())
-        assert score == max_score, (
-            f"{fixture.relative_to(REPO)} is a correct alternative but lost points: {scores}"
-        )
-
-
-def named_mistakes(source: str) -> set[str]:
-    """The mistake identifiers a cell's code writes: mistake="...", fail(message, "..."), and the
-    ids in known_mistakes and on_error."""
-    names = set()
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call):
-            continue
-        is_fail = isinstance(node.func, ast.Name) and node.func.id == "fail"
-        if is_fail and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
-            names.add(node.args[1].value)  # fail(message, "mistake-id")
-        for keyword in node.keywords:
-            if keyword.arg == "mistake" and isinstance(keyword.value, ast.Constant):
-                names.add(keyword.value.value)
-            if keyword.arg == "on_error" and isinstance(keyword.value, ast.Dict):
-                names |= {
-                    hint.elts[1].value
-                    for hint in keyword.value.values
-                    if isinstance(hint, ast.Tuple) and isinstance(hint.elts[1], ast.Constant)
-                }
-            if keyword.arg == "known_mistakes" and isinstance(keyword.value, ast.List):
-                names |= {
-                    known.elts[1].value
-                    for known in keyword.value.elts
-                    if isinstance(known, ast.Tuple) and isinstance(known.elts[1], ast.Constant)
-                }
-    return names
-
-
-def test_every_mistake_a_fixture_declares_is_named_by_a_visible_check():
-    """The identifier a wrong fixture expects is written in a visible check of the release, or
-    is one that helpers.checks gives by itself (a dtype, a missing return, a changed input)."""
-    automatic = set(OWN_MISTAKES) | set(FORMAT_MISTAKES)
-    for lesson in LESSONS:
-        release = nbformat.read(notebook_path(REPO, "release", lesson), as_version=4)
-        visible = set().union(*(named_mistakes(c.source) for c in release.cells if is_test_cell(c)))
-        for fixture in fixtures(lesson):
-            declared = DECLARED_MISTAKE.match(fixture.read_text())
-            if declared:
-                assert declared.group(1) in visible | automatic, (
-                    f"{fixture.relative_to(REPO)} declares [mistake: {declared.group(1)}], which no"
-                    " visible check of the release names"
-                )
 
 
 def test_broken_submissions_get_a_clear_message_and_never_stop_the_others(graded_class):
@@ -402,17 +267,43 @@ def hidden_only_lines(lesson: str) -> set[str]:
 
 @pytest.fixture(scope="session")
 def class_feedback(graded_class) -> list[str]:
-    """Feedback for the sample's solutions, untouched releases and wrong answers (each exercise
-    failing and passing; a hidden test's traceback shows only when it fails), the quiz's sheets
-    and the leaky submission. The sample's alternatives pass like the solution: their feedback,
-    or that of all fixtures, would cost a second or more per notebook and prove nothing more.
-    The students whose feedback was generated."""
+    """Feedback for the sample's untouched releases and mixed submissions (every exercise
+    failing once and passing once: a hidden test's traceback shows only when it fails), the
+    quiz's sheets and the leaky submission. Solutions and alternatives pass as the mixed
+    submissions' right answers do: their feedback would cost about two seconds a notebook and
+    prove nothing more. The students whose feedback was generated."""
     course = graded_class.course
     alternatives = {fixture_student(f) for f in FIXTURE_FILES if f.stem.startswith("alt_")}
-    students = sorted({student for student, _, _ in real_sample()} - alternatives | {LEAKY})
+    sample = {student for student, _, _ in real_sample()}
+    students = sorted(sample - alternatives - {"solved"} | {LEAKY})
     done = course.run("feedback", *(f"--student={student}" for student in students))
     assert done.returncode == 0, done.stdout + done.stderr
     return students
+
+
+def test_a_graded_notebook_feedback_cannot_read_fails_alone(graded_class, tmp_path):
+    """nbgrader makes feedback for a whole run at once: a broken graded notebook sends the
+    command to one run per student, where only its own student fails, by name."""
+    course = Course(
+        Path(
+            shutil.copytree(
+                graded_class.course.root,
+                tmp_path / "course",
+                ignore=shutil.ignore_patterns("feedback"),
+            )
+        )
+    )
+    broken = notebook_path(course.root / "autograded" / "untouched", "", BROKEN_LESSON)
+    broken.write_text("{ this is not a notebook")
+    done = course.run("feedback", BROKEN_LESSON, "--student=untouched", "--student=mixed-a")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        notebook_path(course.root / "feedback" / "mixed-a", "", BROKEN_LESSON)
+        .with_suffix(".html")
+        .is_file()
+    )
+    problem = [line for line in done.stdout.splitlines() if " untouched " in line]
+    assert problem and problem[0].lstrip().startswith("PROBLEM"), done.stdout
 
 
 def page_text(page) -> str:

@@ -170,7 +170,8 @@ def _keep_log(course: Course, student: str, assignment: str, log: str) -> Path:
 
 
 def feedback(course: Course, assignments: list[str], only: list[str] | None = None) -> int:
-    """Feedback runs no student code: one nbgrader run per lesson, per student only on failure.
+    """Feedback runs no student code: one nbgrader run for every lesson (nbgrader takes seconds
+    to start), then one per lesson and per student only where that fails.
 
     ``only``: the students to make feedback for (default: everyone autograded), for example
     after a manual regrade.
@@ -186,14 +187,22 @@ def feedback(course: Course, assignments: list[str], only: list[str] | None = No
     if not pairs:
         print(f"Nothing autograded yet under {course.autograded_dir}: run the autograde first.")
         return 1
+    exclude = []
+    if only:  # nbgrader takes one student or all: leave out everyone else
+        others = {s for s, _ in course.autograded()} - set(only)
+        exclude = [f"--CourseDirectory.student_id_exclude={','.join(sorted(others))}"]
+    lessons = sorted({a for _, a in pairs})
+    everything = "*" if len(lessons) > 1 else lessons[0]
+    code_all, _ = _run_nbgrader(
+        course, ["generate_feedback", everything, "--force", *exclude], timeout=3600
+    )
     outcomes: list[Outcome] = []
-    for assignment in sorted({a for _, a in pairs}):
+    for assignment in lessons:
         students = [s for s, a in pairs if a == assignment]
-        command = ["generate_feedback", assignment, "--force"]
-        if only:  # nbgrader takes one student or all: leave out everyone else
-            others = {s for s, _ in course.autograded()} - set(students)
-            command.append(f"--CourseDirectory.student_id_exclude={','.join(sorted(others))}")
-        code, _ = _run_nbgrader(course, command, timeout=1800)
+        code = code_all
+        if code != 0 and len(lessons) > 1:
+            command = ["generate_feedback", assignment, "--force", *exclude]
+            code, _ = _run_nbgrader(course, command, timeout=1800)
         for student in students:
             if code != 0:
                 code_one, log = _run_nbgrader(
