@@ -67,6 +67,12 @@ def exercise_cells(notebook) -> dict[str, str]:
     return {k: v for k, v in solution_cells(notebook).items() if is_exercise(k)}
 
 
+def is_test_cell(cell: dict) -> bool:
+    """An autograded test cell (a graded cell that is not a solution), as JSON or a node."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
 def test_cells(notebook) -> dict[str, float]:
     """grade_id -> points of every autograded test cell."""
     return {

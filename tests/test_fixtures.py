@@ -25,6 +25,7 @@ from nbgrader_course import (
     fixture_student,
     fixtures,
     honest_submissions,
+    is_test_cell,
     lessons,
     mixed_answers,
     notebook_path,
@@ -40,11 +41,6 @@ LESSONS = assignments()  # the lessons and the quiz
 FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
 # What every exercise must have (the course spec): realistic wrong answers and valid alternatives.
 WRONG_PER_EXERCISE, ALTERNATIVES_PER_EXERCISE = 5, 2
-
-
-def is_test_cell(cell: dict) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def wrong_fixtures_cells() -> dict[str, dict[str, float]]:

@@ -35,6 +35,7 @@ from nbgrader_course import (
     fixture_student,
     fixtures,
     grade_id,
+    is_test_cell,
     lessons,
     notebook_path,
     quiz_answers_missed,
@@ -52,11 +53,6 @@ FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
 BROKEN_LESSON = lessons()[0] if lessons() else None
 # A correct submission that prints hidden tests while they run (the feedback must not show them).
 LEAKY = "prints-hidden-tests"
-
-
-def is_test_cell(cell: dict) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 class GradedClass:

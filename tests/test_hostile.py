@@ -25,6 +25,7 @@ from nbgrader_course import (
     Course,
     deleted_cells,
     grade_id,
+    is_test_cell,
     lessons,
     notebook_path,
     solution_cells,
@@ -153,11 +154,6 @@ IN_KERNEL_ATTACKS = (
     "input-transformer", "ast-transformer", "custom-exception-handler", "patched-showtraceback",
     "trace-function", "replaced-check-code", "shadowed-builtins",
 )  # fmt: skip
-
-
-def is_test_cell(cell: dict) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def release_with(code: str):
