@@ -18,6 +18,10 @@ c.CourseDirectory.root = course_root
 # The slowest legitimate cell is MNIST training in lesson 7 (about a minute on 2 cores while
 # grading); twice that leaves room for a slow machine, and bounds an endless loop.
 c.Execute.timeout = 120
+# nbgrader fails the whole notebook if a cell's output arrives more than `iopub_timeout` seconds
+# after the kernel's reply (4 s by default): on a machine busy grading a class, a cell that draws a
+# figure can take longer than that. A minute is far from any honest cell's delay.
+c.Execute.iopub_timeout = 60
 
 # Autograding runs student code in a sandbox (bubblewrap, a user of its own, resource limits) and
 # in a kernel that restores its hooks before every cell: see helpers/grading/sandbox.py and

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbgrader.preprocessors import Execute
 
 from helpers.grading.cli import main
+from helpers.grading.course import Course
 from helpers.grading.feedback import HIDDEN_FAILED, HIDDEN_NOTICE, HideHiddenTests
+from helpers.grading.sandbox import SandboxedExecute
 from helpers.grading.submissions import problems_with_submission
 
 
@@ -104,3 +108,14 @@ def test_a_test_cell_belongs_to_the_longest_exercise_name_it_starts_with():
     assert exercise_names("test_train_val_test_split_shapes", exercises) == (
         "Exercise 2, train_val_test_split: shapes"
     )
+
+
+def test_output_arriving_late_on_a_busy_machine_does_not_fail_a_notebook():
+    """nbgrader raises if a cell's output comes more than ``iopub_timeout`` seconds after the
+    kernel's reply, failing the whole notebook; its 4 s default failed a figure-drawing cell of
+    stock grading while the test suite kept both cores busy. The course's graders wait longer."""
+    config = Course.at(Path(__file__).resolve().parent.parent).config()
+    for grader in (SandboxedExecute, Execute):
+        preprocessor = grader(config=config)
+        assert preprocessor.raise_on_iopub_timeout
+        assert preprocessor.iopub_timeout >= 30, grader.__name__
