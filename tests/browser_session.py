@@ -94,18 +94,70 @@ def browser():
         chromium.close()
 
 
-def open_notebook(browser, lab, path: str):
+# Opens a notebook in the running JupyterLab and makes it the current tab, its kernel started.
+OPEN_IN_LAB = """async (path) => {
+    const app = window.jupyterapp;
+    const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+    app.shell.activateById(panel.id);
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+    return true;
+}"""
+# Closes every open notebook without asking to save, and shuts its kernel down.
+CLOSE_NOTEBOOKS = """async () => {
+    const app = window.jupyterapp;
+    for (const panel of Array.from(app.shell.widgets('main'))) {
+        if (!panel.sessionContext) continue;
+        await panel.sessionContext.shutdown();
+        panel.context.model.dirty = false;
+        panel.dispose();
+    }
+    return true;
+}"""
+
+
+def lab_page(browser, lab):
+    """The test module's one JupyterLab page. Loading JupyterLab costs about 13 CPU-seconds
+    (its scripts, extensions and settings), more than many a notebook's Run All: the notebooks
+    open one after another in the same app, each closed (and its kernel shut down) after use."""
+    page = lab.get("page")
+    if page is not None and not page.is_closed():
+        return page
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    # A workspace of its own, reset, so that only this notebook is open and current.
-    workspace = path.replace("/", "-").replace(".", "-")
-    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{path}?reset&token={lab['token']}")
+    # A workspace of its own, reset: nothing left open from an earlier run.
+    page.goto(f"{lab['base']}/lab/workspaces/tests?reset&token={lab['token']}")
+    page.wait_for_function("() => Boolean(window.jupyterapp)", timeout=120_000)
+    page.evaluate("async () => { await window.jupyterapp.restored; return true; }")
+    lab["page"] = page
+    return page
+
+
+def open_notebook(browser, lab, path: str):
+    """Open ``path`` (relative to the course root) in the module's JupyterLab and wait for its
+    kernel. Close it with :func:`close_notebook`."""
+    page = lab_page(browser, lab)
     try:
+        page.evaluate(OPEN_IN_LAB, path)
         page.wait_for_function(KERNEL_IDLE, timeout=120_000)
     except Exception:
         shot = shot_name(path, "did-not-open")
         page.screenshot(path=shot)
         pytest.fail(f"{path}: the notebook or its kernel did not become ready (see {shot})")
     return page
+
+
+def close_notebook(page) -> None:
+    """Dismiss any dialog, close the open notebooks and shut their kernels down; if the app no
+    longer answers, close the page (the next notebook gets a fresh JupyterLab)."""
+    try:
+        for _ in range(5):
+            if not page.locator(".jp-Dialog").count():
+                break
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(200)
+        page.evaluate(CLOSE_NOTEBOOKS)
+    except Exception:
+        page.close()
 
 
 def run_all(page, path: str) -> list[dict]:

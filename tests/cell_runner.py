@@ -1,4 +1,4 @@
-"""Score many submissions' test cells fast: each runs in a fresh fork of one prepared IPython.
+"""Score many submissions' test cells fast: each runs in a fork of one prepared IPython.
 
 The real grader (`make autograde`) starts a sandboxed kernel per notebook and records the scores
 in nbgrader's gradebook: about two core-seconds a notebook, too much for every fixture of seven
@@ -10,16 +10,18 @@ Scoring follows nbgrader: the notebook is the submission with its test cells (an
 cells) put back from the source notebook, run top to bottom with ``NBGRADER_EXECUTION`` set; a
 test cell earns its points when it raises no error and writes nothing to stderr. Illustrations
 are skipped exactly as the course's grader skips them (``cells_to_skip``). Each submission runs in
-its own forked process, so nothing carries over from one to the next.
+its own forked process, so nothing carries over from one to the next; the cells that submissions
+share at their start run once, before the fork where they part ways.
 
 ``score_submissions(items)`` runs this file as a subprocess (``python tests/cell_runner.py``),
-which imports NumPy, IPython and the course's helpers once, then forks per submission.
+which imports NumPy, IPython and the course's helpers once, then forks.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -107,23 +109,55 @@ def score_submissions(items: dict[str, list[dict]], workers: int = 2) -> dict[st
 
 
 # --- the runner process --------------------------------------------------------------------
+#
+# Many submissions begin with the same cells: every fixture of an exercise is the solution up to
+# that exercise. The runner runs a shared beginning once and forks where the submissions part
+# ways, so each submission still runs exactly its own cells, in order, in a process of its own,
+# from the state those cells leave (a fork carries the shell, NumPy's random state and all).
+# At most `workers` processes run cells at once: each holds a token from a pipe while it does.
 
 
 def _timed_out(signum, frame):
     raise TimeoutError(f"the cell ran past {CELL_TIMEOUT} s")
 
 
-def _run_one(cells: list[dict]) -> dict:
-    """In a fresh fork: run the cells in one IPython shell; score the test cells."""
+class _Tokens:
+    """A counting semaphore shared by forked processes: one byte in a pipe per free worker."""
+
+    def __init__(self, count: int):
+        self.read_end, self.write_end = os.pipe()
+        os.set_blocking(self.read_end, False)  # several processes wait on it: see take()
+        os.write(self.write_end, b"x" * count)
+
+    def take(self) -> bool:
+        """Take a token if one is free (another process may have been quicker)."""
+        try:
+            return os.read(self.read_end, 1) == b"x"
+        except BlockingIOError:
+            return False
+
+    def give(self) -> None:
+        os.write(self.write_end, b"x")
+
+
+def _shell():
+    """This process's IPython shell: made by the first cell, then carried along by the forks."""
     from IPython.core.interactiveshell import InteractiveShell
-    from IPython.utils.capture import capture_output
     from traitlets.config import Config
 
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
-    signal.signal(signal.SIGALRM, _timed_out)
-    scores = {}
+    if not InteractiveShell.initialized():
+        config = Config()
+        config.HistoryManager.enabled = False
+        InteractiveShell.instance(config=config)
+        signal.signal(signal.SIGALRM, _timed_out)
+    return InteractiveShell.instance()
+
+
+def _run_cells(cells: list[dict], scores: dict) -> None:
+    """Run ``cells`` in this process's shell, in order; score the test cells into ``scores``."""
+    from IPython.utils.capture import capture_output
+
+    shell = _shell()
     for cell in cells:
         signal.alarm(CELL_TIMEOUT)
         with capture_output(display=False) as captured:
@@ -138,7 +172,72 @@ def _run_one(cells: list[dict]) -> dict:
             message = captured.stderr.strip()
         passed = not message
         scores[cell["grade_id"]] = [cell["points"] if passed else 0.0, cell["points"], message]
-    return scores
+
+
+def _shared_length(jobs: list[tuple], start: int) -> int:
+    """How many cells from ``start`` on every job has, the same in all."""
+    first = jobs[0][3]
+    end = min(len(keys) for *_, keys in jobs)
+    length = start
+    while length < end and all(keys[length] == first[length] for *_, keys in jobs[1:]):
+        length += 1
+    return length
+
+
+def _branch(jobs, start: int, scores: dict, tokens: _Tokens, replies: Path, segment_fd: int):
+    """In a process that has run the first ``start`` cells, which ``jobs`` all share: run the
+    cells they all share next, close ``segment_fd`` (its parent then gives the token back), and
+    fork one process per group of jobs that continue alike. Each job's reply goes to
+    ``replies/<number>.json``; a job whose process dies has none."""
+    try:
+        end = _shared_length(jobs, start)
+        _run_cells(jobs[0][2][start:end], scores)
+    except BaseException as error:  # reported for every job below, never hidden
+        for number, key, *_ in jobs:
+            _reply(replies, number, {"key": key, "error": f"{type(error).__name__}: {error}"})
+        return
+    finally:
+        os.close(segment_fd)
+    groups: dict[str, list] = {}
+    for job in jobs:
+        number, key, _, keys = job
+        if len(keys) == end:
+            _reply(replies, number, {"key": key, "cells": scores})
+        else:
+            groups.setdefault(keys[end], []).append(job)
+    _fork_groups(list(groups.values()), end, scores, tokens, replies)
+
+
+def _fork_groups(groups: list, start: int, scores: dict, tokens: _Tokens, replies: Path) -> None:
+    """Fork a :func:`_branch` per group, each once it has a token; a token goes back when its
+    process closes its segment pipe: when its shared cells are done, or when it dies."""
+    running: dict[int, int] = {}  # the read end of a child's segment pipe -> its pid
+    children = []
+    while groups or running:
+        watched = [*running, *([tokens.read_end] if groups else [])]
+        ready, _, _ = select.select(watched, [], [])
+        for fd in ready:
+            if fd != tokens.read_end:
+                os.close(fd)  # end of file: that child's segment is over
+                running.pop(fd)
+                tokens.give()
+            elif groups and tokens.take():
+                read_end, write_end = os.pipe()
+                pid = os.fork()
+                if pid == 0:
+                    os.close(read_end)
+                    _branch(groups[0], start, dict(scores), tokens, replies, write_end)
+                    os._exit(0)
+                os.close(write_end)
+                running[read_end] = pid
+                children.append(pid)
+                groups.pop(0)
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
+def _reply(replies: Path, number: int, payload: dict) -> None:
+    (replies / f"{number}.json").write_text(json.dumps(payload))
 
 
 def _serve(jobs_path: str, workers: int) -> int:
@@ -156,25 +255,17 @@ def _serve(jobs_path: str, workers: int) -> int:
     import helpers.data  # noqa: F401
     import helpers.plots  # noqa: F401
 
-    jobs = json.loads(Path(jobs_path).read_text())
-    replies = Path(jobs_path).parent
-    pending = list(enumerate(jobs.items()))
-    running: dict[int, tuple[str, Path]] = {}
-    while pending or running:
-        while pending and len(running) < workers:
-            number, (key, cells) = pending.pop(0)
-            reply = replies / f"{number}.json"
-            pid = os.fork()
-            if pid == 0:  # the child: run, report, and leave without cleanup
-                try:
-                    payload = {"key": key, "cells": _run_one(cells)}
-                except BaseException as error:  # reported, never hidden
-                    payload = {"key": key, "error": f"{type(error).__name__}: {error}"}
-                reply.write_text(json.dumps(payload))
-                os._exit(0)
-            running[pid] = (key, reply)
-        pid, _ = os.wait()
-        key, reply = running.pop(pid)
+    # (number, key, cells, a key per cell: submissions share a cell where its key is the same)
+    jobs = [
+        (number, key, cells, [json.dumps(cell, sort_keys=True) for cell in cells])
+        for number, (key, cells) in enumerate(json.loads(Path(jobs_path).read_text()).items())
+    ]
+    replies = Path(jobs_path).parent / "replies"
+    replies.mkdir()
+    if jobs:
+        _fork_groups([jobs], 0, {}, _Tokens(workers), replies)
+    for number, key, *_ in jobs:
+        reply = replies / f"{number}.json"
         result = json.loads(reply.read_text()) if reply.exists() else {"key": key, "error": "died"}
         if "error" in result:
             print(f"{key}: {result['error']}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -55,29 +56,39 @@ HEAVY_FIRST = (
 )
 
 
-@pytest.fixture(scope="session")
-def generated_course(tmp_path_factory):
-    """A copy of the course whose every assignment was generated afresh (release/ and the
-    gradebook, as `make release` makes them), built once per test run: the test workers share
-    it under a file lock. Read it, copy its gradebook (``generated_gradebook``); never change it.
-    """
-    from nbgrader_course import Course
-
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The folder ``name`` that ``build(folder)`` fills once per test run: the test workers share
+    it under a file lock (the first to ask builds it, the others wait for it)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
     else:
         shared = tmp_path_factory.getbasetemp()
-    folder = shared / "generated-course"
-    with open(shared / "generated-course.lock", "w") as lock:
+    folder = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "done").exists():
+        if not (folder / "built").exists():
             shutil.rmtree(folder, ignore_errors=True)
-            course = Course.copy_of_repo(folder)
-            shutil.rmtree(course.root / "release")  # start from nothing, as a fresh generate
-            done = course.run("release")
-            assert done.returncode == 0, done.stdout + done.stderr
-            (folder / "done").write_text(done.stdout)
-    return Course(folder)
+            folder.mkdir()
+            build(folder)
+            (folder / "built").touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def generated_course(tmp_path_factory):
+    """A copy of the course whose every assignment was generated afresh (release/ and the
+    gradebook, as `make release` makes them), built once per test run. Read it, copy its
+    gradebook (``generated_gradebook``); never change it.
+    """
+    from nbgrader_course import Course
+
+    def build(folder: Path) -> None:
+        course = Course.copy_of_repo(folder)
+        shutil.rmtree(course.root / "release")  # start from nothing, as a fresh generate
+        done = course.run("release")
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    return Course(built_once(tmp_path_factory, "generated-course", build))
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +107,27 @@ def pytest_terminal_summary(terminalreporter):
     shots = Path(__file__).resolve().parent.parent / "build" / "screenshots"
     if shots.is_dir() and any(p.stat().st_mtime >= _session_started for p in shots.iterdir()):
         terminalreporter.write_line(f"Browser screenshots: {shots}")
+
+
+@pytest.fixture(scope="session")
+def sample_scores(tmp_path_factory) -> dict[tuple[str, str], dict[str, float]]:
+    """(student, lesson) -> {test cell: points} that tests/cell_runner.py gives each submission
+    of ``real_sample`` (every test cell), scored once per test run: the course's grader must
+    give the same (test_grading.py), and so must stock nbgrader on its part (test_stock_...)."""
+    from cell_runner import graded_cells, score_submissions
+    from nbgrader_course import assignments, real_sample, source_notebook
+
+    def build(folder: Path) -> None:
+        sources = {lesson: source_notebook(lesson) for lesson in assignments()}
+        scored = score_submissions(
+            {f"{s}|{lesson}": graded_cells(nb, sources[lesson]) for s, lesson, nb in real_sample()}
+        )
+        (folder / "scores.json").write_text(json.dumps(scored))
+
+    scored = json.loads(
+        (built_once(tmp_path_factory, "sample-scores", build) / "scores.json").read_text()
+    )
+    return {
+        tuple(key.split("|")): {cell: points[0] for cell, points in cells.items()}
+        for key, cells in scored.items()
+    }

@@ -19,6 +19,7 @@ from browser_session import (
     KERNEL_IDLE,
     NOTEBOOK_CELLS,
     SHOOT_EVERYTHING,
+    close_notebook,
     draw_stroke,
     executed_notebooks,
     open_notebook,
@@ -48,7 +49,7 @@ def test_notebook_runs_and_its_widgets_respond(browser, lab, path):
             screenshot_notebook(page, path)
         assert not problems, f"{path}: widgets (screenshots in build/):\n" + "\n".join(problems)
     finally:
-        page.close()
+        close_notebook(page)
 
 
 BROKEN_NOTEBOOK = [
@@ -90,7 +91,7 @@ def test_the_checks_catch_errors_and_dead_widgets(browser, lab):
         assert any("widget 2 (cell 3) has no control" in p for p in problems), problems
         assert any("widget 3 (cell 4) renders as nothing" in p for p in problems), problems
     finally:
-        page.close()
+        close_notebook(page)
 
 
 # A stand-in for a trained network, computed from the 784 inputs: "1" for ink at least twice as
@@ -168,4 +169,4 @@ def test_the_digit_pad_reads_a_drawn_digit(browser, lab):
         assert not problems, problems
         assert "I think it's a 1" in widget.inner_text()  # the check drew a vertical line
     finally:
-        page.close()
+        close_notebook(page)

@@ -21,6 +21,7 @@ from browser_session import (
     NOTEBOOK_CELLS,
     RUN_ALL_TIMEOUT_MS,
     VALIDATE_SUCCESS,
+    close_notebook,
     open_notebook,
     shot_name,
     validate_in_lab,
@@ -60,7 +61,7 @@ def test_release_validates_as_a_student_sees_it(browser, lab, lesson):
         assert "failed" in report and "NotImplementedError" in report, report[:2000]
         assert VALIDATE_SUCCESS not in report
     finally:
-        page.close()
+        close_notebook(page)
 
     page = open_notebook(browser, lab, f"student/{lesson}/solved.ipynb")
     try:
@@ -68,7 +69,7 @@ def test_release_validates_as_a_student_sees_it(browser, lab, lesson):
         page.screenshot(path=shot_name(f"release/{lesson}", "validate-solved"))
         assert VALIDATE_SUCCESS in report, report[:2000]
     finally:
-        page.close()
+        close_notebook(page)
 
 
 RUN_CELLS = """(indices) => {
@@ -117,16 +118,18 @@ def test_check_my_work_sums_up_the_saved_notebook_on_one_screen(browser, lab, le
         assert f"[mistake: {mistake}]" in text and "Total (visible tests)" in text, text
         assert len(text) < 4000, f"the summary is {len(text)} characters long"
     finally:
-        page.close()
+        close_notebook(page)
 
 
 @pytest.fixture(scope="module")
-def feedback_page(tmp_path_factory):
+def feedback_page(tmp_path_factory, generated_gradebook):
     """The feedback an instructor hands back for a submission with one mistake."""
     from nbgrader_course import Course
 
     lesson = lessons()[0]
-    course = Course.copy_of_repo(tmp_path_factory.mktemp("feedback-course"), cell_timeout=30)
+    course = Course.copy_of_repo(
+        tmp_path_factory.mktemp("feedback-course"), cell_timeout=30, gradebook=generated_gradebook
+    )
     wrong = sorted((REPO / "tests" / "fixtures" / lesson).glob("*/wrong_greater_equal.py"))[0]
     course.submit("student", lesson, solved_release(lesson, {wrong.parent.name: wrong.read_text()}))
     for command in ("autograde", "feedback"):
@@ -212,4 +215,4 @@ def test_a_quiz_answer_is_checked_for_its_form_only(browser, lab):
         assert "Answer recorded." in shown['q01_answer = "a"'], shown
         assert shown['q01_answer = "a"'] == shown['q01_answer = "B"'], shown
     finally:
-        page.close()
+        close_notebook(page)

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from cell_runner import graded_cells, score_submissions
 from nbgrader_course import (
     HIDDEN_BEGIN,
     HIDDEN_END,
@@ -137,20 +136,6 @@ def graded_class(tmp_path_factory, generated_gradebook):
 
     graded.grade()
     return graded
-
-
-@pytest.fixture(scope="session")
-def sample_scores() -> dict[tuple[str, str], dict[str, float]]:
-    """(student, lesson) -> {test cell: points} the cell runner gives each submission of the
-    sample (every test cell)."""
-    sources = {lesson: source_notebook(lesson) for lesson in LESSONS}
-    scored = score_submissions(
-        {f"{s}|{lesson}": graded_cells(nb, sources[lesson]) for s, lesson, nb in real_sample()}
-    )
-    return {
-        tuple(key.split("|")): {cell: points[0] for cell, points in cells.items()}
-        for key, cells in scored.items()
-    }
 
 
 def test_the_cell_runner_scores_the_sample_as_the_grader_does(graded_class, sample_scores):
@@ -400,9 +385,9 @@ def test_grades_export_as_csv(graded_class):
         assert float(by_student[("untouched", lesson)]["score"]) == 0
 
 
-def test_grading_refuses_a_kernel_that_is_not_sandboxed(tmp_path):
+def test_grading_refuses_a_kernel_that_is_not_sandboxed(tmp_path, generated_gradebook):
     """A misspelt option must not silently grade student code with the grader's rights."""
-    course = Course.copy_of_repo(tmp_path / "course")
+    course = Course.copy_of_repo(tmp_path / "course", gradebook=generated_gradebook)
     config = course.root / "nbgrader_config.py"
     text = config.read_text()
     assert "c.Autograde.autograde_preprocessors" in text

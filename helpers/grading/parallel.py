@@ -7,7 +7,8 @@ notebooks. Only the coordinator touches the real gradebook: one recorder thread 
 notebooks into ``autograded/`` and records their scores with nbgrader's ``SaveAutoGrades``, while
 the workers go on with the next submissions. A worker that dies or
 passes the time limit, or fails in any other way (an error in the coordinator's own code
-included), is replaced; its submission is retried once, then left for manual grading with its
+included), is replaced; its submission is retried once (not when nbgrader stopped one of its
+cells at the per-cell time limit: it would again), then left for manual grading with its
 log kept (the worker's stderr included). Every other submission is graded exactly as a
 sequential run would grade it. The gradebook is copied for a new worker and written by the
 recorder under one lock, so a worker never starts from a half-written gradebook.
@@ -204,7 +205,7 @@ def grade_in_parallel(
                     key = (job.student, job.assignment)
                     if finished and graded is not None:
                         graded_work.put((job, graded, log))
-                    elif job.attempts < 2:
+                    elif job.attempts < 2 and not ran_out_of_cell_time(log):
                         jobs.put(job)  # one retry (a dead or stuck worker was replaced)
                     else:
                         results[key] = Result(
@@ -247,6 +248,12 @@ def _record_all(course: Course, graded_work: queue.Queue, results: dict) -> None
                 log,
             )
         results[(job.student, job.assignment)] = result
+
+
+def ran_out_of_cell_time(log: str) -> bool:
+    """nbgrader stopped one of the notebook's cells at the per-cell time limit. Not retried: the
+    same notebook runs out of time again (an endless loop), which would cost the limit twice."""
+    return "Timeout waiting for execute reply" in log
 
 
 def _summary(log: str) -> str:

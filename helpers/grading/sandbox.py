@@ -551,6 +551,10 @@ class SandboxKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
 
+# Seconds to wait for a timed-out cell's last output after interrupting it (nbclient's default).
+AFTER_INTERRUPT_OUTPUT_WAIT = 4
+
+
 class SandboxedExecute(Execute):
     """nbgrader's Execute preprocessor with every kernel in the sandbox (cannot be configured off).
 
@@ -585,7 +589,18 @@ class SandboxedExecute(Execute):
             cell.outputs = [illustrations.skipped_note()]
             cell.execution_count = None
             return cell, resources
-        return super().preprocess_cell(cell, resources, index)
+        patient = self.iopub_timeout
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        finally:
+            self.iopub_timeout = patient
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        # A cell that ran out of time is interrupted. A kernel that stays busy after that ignored
+        # the interrupt (or forked): its output is not waited for as patiently as an honest
+        # cell's (c.Execute.iopub_timeout), only nbclient's default few seconds.
+        self.iopub_timeout = min(self.iopub_timeout, AFTER_INTERRUPT_OUTPUT_WAIT)
+        return await super()._async_handle_timeout(timeout, cell)
 
 
 def sandboxed_autograde_preprocessors() -> list:
