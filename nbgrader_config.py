@@ -43,3 +43,7 @@ c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPre
 # Self-study: a local exchange inside the course so the Assignments tab works offline.
 # On JupyterHub, set NBGRADER_EXCHANGE_ROOT to the shared exchange (usually /srv/nbgrader/exchange).
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", os.path.join(course_root, ".exchange"))
+
+# On a shared exchange anyone can name a submission after another student: collect leaves such a
+# forgery out, names it and fails (nbgrader's own collect only warns, and takes it).
+c.ExchangeFactory.collect = "helpers.grading.exchange.OwnerCheckedCollect"

@@ -45,6 +45,8 @@ from nbgrader_course import (
     source_notebook,
 )
 
+from helpers.grading.sandbox import WITHOUT_SANDBOX_VARIABLE
+
 pytestmark = pytest.mark.slow
 
 LESSONS = assignments()  # the lessons and the quiz
@@ -385,8 +387,11 @@ def test_grades_export_as_csv(graded_class):
         assert float(by_student[("untouched", lesson)]["score"]) == 0
 
 
-def test_grading_refuses_a_kernel_that_is_not_sandboxed(tmp_path, generated_gradebook):
-    """A misspelt option must not silently grade student code with the grader's rights."""
+def test_grading_refuses_a_kernel_that_is_not_sandboxed(tmp_path, generated_gradebook, monkeypatch):
+    """A misspelt option must not silently grade student code with the grader's rights; the
+    refusal says what to do instead. The variable the --without-sandbox switch sets for its
+    workers does not turn the sandbox off by itself."""
+    monkeypatch.setenv(WITHOUT_SANDBOX_VARIABLE, "1")
     course = Course.copy_of_repo(tmp_path / "course", gradebook=generated_gradebook)
     config = course.root / "nbgrader_config.py"
     text = config.read_text()
@@ -396,4 +401,37 @@ def test_grading_refuses_a_kernel_that_is_not_sandboxed(tmp_path, generated_grad
     done = course.run("autograde")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Refusing to grade: the autograding kernel is not sandboxed" in done.stdout
+    assert "Grading where bubblewrap cannot run" in done.stdout
+    assert "--without-sandbox" in done.stdout
     assert not (course.root / "autograded" / "someone" / LESSONS[0]).exists()
+
+
+def test_without_the_sandbox_grades_and_says_what_it_gave_up(tmp_path, generated_gradebook):
+    """Where bubblewrap cannot run, trusted work can be graded without it: the same grades, and
+    the report and every log say plainly what was given up. It is given up for real: here a
+    submission reads the instructor's source notebook, hidden tests and all."""
+    lesson = LESSONS[0]
+    course = Course.copy_of_repo(
+        tmp_path / "course", cell_timeout=30, gradebook=generated_gradebook
+    )
+    answers = solution_cells(source_notebook(lesson))
+    first = next(iter(answers))
+    secret = notebook_path(course.root, "source", lesson)
+    peek = f"print(open({str(secret)!r}).read().count({HIDDEN_BEGIN!r}), 'hidden test blocks')\n"
+    course.submit("trusted", lesson, solved_release(lesson))
+    course.submit("peeker", lesson, solved_release(lesson, {first: peek + answers[first]}))
+    done = course.run("autograde", "--without-sandbox")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("GRADED WITHOUT THE SANDBOX") == 2, done.stdout  # first and last
+    assert "could read the hidden tests in source/" in done.stdout
+    for student in ("trusted", "peeker"):
+        score, max_score = course.total(student, lesson)
+        assert score == max_score > 0, student
+        log = course.root / "autograded" / student / f"{lesson}.log"
+        assert log.read_text().startswith("GRADED WITHOUT THE SANDBOX"), student
+    graded = nbformat.read(notebook_path(course.root / "autograded" / "peeker", "", lesson), 4)
+    printed = "".join(
+        output.get("text", "") for cell in graded.cells for output in cell.get("outputs", [])
+    )
+    hidden = notebook_path(REPO, "source", lesson).read_text().count(HIDDEN_BEGIN)
+    assert f"{hidden} hidden test blocks" in printed and hidden > 0

@@ -8,6 +8,7 @@ or as a named student needing manual grading, never as a lost class.
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -159,3 +160,36 @@ def test_feedback_goes_back_through_the_exchange(tmp_path, monkeypatch, generate
     ok(exchange_command(student_home, exchange, "fetch_feedback", LESSON))
     pages = list((student_home / LESSON / "feedback").rglob(f"{LESSON}.html"))
     assert pages and "Exercise 1, perceptron_predict" in pages[0].read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="a folder owned by another user takes root to make")
+def test_collect_refuses_a_submission_forged_under_another_name(tmp_path):
+    """On a shared exchange, a later submission named after root but made by another user
+    (here `nobody`) is left out, named, and makes collect fail; root's own is collected."""
+    exchange = tmp_path / "exchange"
+    inbound = exchange / "nnfs" / "inbound"
+    inbound.mkdir(parents=True)
+    course = Course.copy_of_repo(tmp_path / "course")
+    notebook = nbformat.writes(solved_release(LESSON))
+    stamps = {
+        "honest": "2024-01-01 10:00:00.000000 UTC",
+        "forged": "2024-01-02 10:00:00.000000 UTC",
+    }
+    for kind, stamp in stamps.items():
+        folder = inbound / f"root+{LESSON}+{stamp}+{kind}"
+        folder.mkdir()
+        (folder / f"{LESSON}.ipynb").write_text(notebook)
+        (folder / "timestamp.txt").write_text(stamp)
+    nobody = pwd.getpwnam("nobody")
+    forged = inbound / f"root+{LESSON}+{stamps['forged']}+forged"
+    for path in (forged, *forged.iterdir()):
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+
+    done = exchange_command(course.root, exchange, "collect", LESSON)
+    said = done.stdout + done.stderr
+    assert done.returncode != 0, said
+    assert f"Refused root+{LESSON}+{stamps['forged']}+forged" in said, said
+    assert "made it" in said and "nobody" in said, said
+    collected = course.root / "submitted" / "root" / LESSON / "timestamp.txt"
+    assert collected.read_text() == stamps["honest"]

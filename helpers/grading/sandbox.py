@@ -30,6 +30,10 @@ builds from the course's configuration and checks from inside that it is confine
 command refuses to grade when it reports any failure.
 
 Run ``python -m helpers.grading.sandbox [COURSE_ROOT]`` to print the probe's verdict.
+
+Where bubblewrap cannot run (macOS, a container without user namespaces), ``python -m
+helpers.grading autograde --without-sandbox`` starts the kernels with the resource limits alone
+(:func:`without_sandbox_notice` is what its report says it gave up).
 """
 
 from __future__ import annotations
@@ -111,6 +115,9 @@ ETC_FILES = (
 INSTALL_HINT = (
     "install bubblewrap: apt-get install -y bubblewrap (util-linux gives setpriv, prlimit)"
 )
+# Set for its workers by `python -m helpers.grading autograde --without-sandbox`, and only by it
+# (the command clears it otherwise): kernels then start without bubblewrap.
+WITHOUT_SANDBOX_VARIABLE = "NNFS_GRADE_WITHOUT_SANDBOX"
 
 HELPERS_DIR = Path(__file__).resolve().parent.parent  # the `helpers` package
 REPO_DIR = HELPERS_DIR.parent
@@ -391,8 +398,13 @@ def sandbox_command(
             str(workdir),
             "--",
         ]
-    args += [
-        tool["prlimit"],
+    return args + resource_limits(tool["prlimit"]) + kernel_argv
+
+
+def resource_limits(prlimit: str) -> list[str]:
+    """``prlimit`` with the course's limits, ready to prefix a command."""
+    return [
+        prlimit,
         f"--as={MEMORY_BYTES}",
         f"--cpu={CPU_SECONDS}",
         f"--nproc={MAX_PROCESSES}",
@@ -400,9 +412,30 @@ def sandbox_command(
         f"--nofile={MAX_OPEN_FILES}",
         "--core=0",
         "--",
-        *kernel_argv,
     ]
-    return args
+
+
+def grading_without_sandbox() -> bool:
+    return os.environ.get(WITHOUT_SANDBOX_VARIABLE) == "1"
+
+
+def without_sandbox_notice() -> str:
+    """What grading without the sandbox gives up, and what it keeps, for the grade report."""
+    prlimit = shutil.which("prlimit", path="/usr/bin:/bin:" + os.environ.get("PATH", ""))
+    limits = (
+        "the resource limits (memory, CPU time, processes, file size)"
+        if prlimit
+        else "NOT the resource limits either (prlimit is missing here)"
+    )
+    return (
+        "GRADED WITHOUT THE SANDBOX (--without-sandbox): student code ran with your own rights."
+        " It could read the hidden tests in source/, the gradebook and other students'"
+        " submissions, change any file you can, reach the network, and signal or outlive the"
+        f" grader. Kept: the per-cell time limit, {limits}, the guarded kernel that puts the"
+        " checks back before every cell, and the tampering report. Use it only for submissions"
+        " you trust, or grade in a container of your own where the sandbox works (README: Grading"
+        " where bubblewrap cannot run)."
+    )
 
 
 def matplotlib_font_cache(grader_env: dict[str, str]) -> Path | None:
@@ -464,17 +497,20 @@ def kernel_env(grader_env: dict[str, str]) -> dict[str, str]:
 
 
 class SandboxProvisioner(LocalProvisioner):
-    """A LocalProvisioner whose kernel runs in bubblewrap, as a sandbox user, with limits."""
+    """A LocalProvisioner whose kernel runs in bubblewrap, as a sandbox user, with limits (with
+    the limits alone when the grade command was told ``--without-sandbox``)."""
 
     ipc_dir: Path | None = None
     slot: Slot | None = None
 
     async def pre_launch(self, **kwargs):
         km = self.parent
-        tools()  # fail early, with the install hint, before anything is created
+        sandboxed = not grading_without_sandbox()
+        if sandboxed:
+            tools()  # fail early, with the install hint, before anything is created
         self._release()
         km.transport = "ipc"
-        self.slot = acquire_slot() if os.geteuid() == 0 else None
+        self.slot = acquire_slot() if sandboxed and os.geteuid() == 0 else None
         self.ipc_dir = Path(tempfile.mkdtemp(prefix="kernel-", dir=_state_dir()))
         if self.slot:
             os.chown(self.ipc_dir, self.slot.uid, self.slot.gid)
@@ -496,6 +532,20 @@ class SandboxProvisioner(LocalProvisioner):
             km.connection_file,
             *extra_arguments,
         ]
+        if not sandboxed:
+            # The grader's own user and filesystem; the kernel's clean environment, its own
+            # folder for HOME and temporary files, and the limits where prlimit exists.
+            prlimit = shutil.which("prlimit", path="/usr/bin:/bin:" + grader_env.get("PATH", ""))
+            kwargs["cmd"] = (resource_limits(prlimit) if prlimit else []) + kernel_argv
+            private = str(self.ipc_dir)
+            kwargs["env"] = kernel_env(grader_env) | {
+                "HOME": private,
+                "TMPDIR": private,
+                "MPLCONFIGDIR": os.path.join(private, "matplotlib"),
+                "JPY_PARENT_PID": str(os.getpid()),
+            }
+            kwargs["cwd"] = str(workdir)
+            return kwargs
         kwargs["cmd"] = sandbox_command(
             kernel_argv,
             workdir=workdir,
@@ -556,7 +606,8 @@ AFTER_INTERRUPT_OUTPUT_WAIT = 4
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor with every kernel in the sandbox (cannot be configured off).
+    """nbgrader's Execute preprocessor with every kernel in the sandbox (no configuration turns it
+    off; only the grade command's ``--without-sandbox`` does, and its report says so).
 
     It also leaves out the lesson's illustrations that no graded result depends on
     (:mod:`helpers.grading.illustrations`); ``c.SandboxedExecute.skip_illustrations = False``
