@@ -6,6 +6,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
 from helpers.grading.answer_stubs import generate_assignment_preprocessors
+from helpers.grading.course import CLASS_CONFIG
 from helpers.grading.feedback import HideHiddenTests
 from helpers.grading.sandbox import sandboxed_autograde_preprocessors
 
@@ -47,3 +48,8 @@ c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", os.path.join(course_r
 # On a shared exchange anyone can name a submission after another student: collect leaves such a
 # forgery out, names it and fails (nbgrader's own collect only warns, and takes it).
 c.ExchangeFactory.collect = "helpers.grading.exchange.OwnerCheckedCollect"
+
+# This class's own settings (a late penalty, the exchange of a hub, a longer cell timeout, ...)
+# go in nbgrader_class_config.py beside this file: git ignores it, and it is read last, so its
+# values win. See README.md, "Running a class".
+load_subconfig(CLASS_CONFIG)  # noqa: F821 - provided by the config loader

@@ -375,8 +375,14 @@ def test_quiz_feedback_explains_every_question_right_or_wrong(graded_class, clas
         assert text.count("Answer recorded") == quoted
 
 
-def test_grades_export_as_csv(graded_class):
+def test_grades_export_as_csv_with_the_roster_names(graded_class):
+    """The grade sheet, with the names and emails of a roster imported as README.md says."""
     course = graded_class.course
+    (course.root / "roster.csv").write_text(
+        "id,first_name,last_name,email\nsolved,Ada,Lovelace,ada@example.org\n"
+    )
+    done = course.nbgrader("db", "student", "import", "roster.csv")
+    assert done.returncode == 0, done.stdout + done.stderr
     done = course.run("export", "--to", "grades.csv")
     assert done.returncode == 0, done.stdout + done.stderr
     rows = list(csv.DictReader(open(course.root / "grades.csv")))
@@ -384,6 +390,7 @@ def test_grades_export_as_csv(graded_class):
     for lesson in LESSONS:
         solved = by_student[("solved", lesson)]
         assert float(solved["score"]) == float(solved["max_score"]) > 0
+        assert (solved["first_name"], solved["email"]) == ("Ada", "ada@example.org")
         assert float(by_student[("untouched", lesson)]["score"]) == 0
 
 

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from nbgrader_course import Course, lessons, solved_release
 
+from helpers.grading.course import CLASS_CONFIG
 from helpers.grading.course import Course as GradingCourse
 from helpers.grading.parallel import grade_in_parallel
 
@@ -71,14 +72,16 @@ def late_penalty(course, student: str) -> float:
 
 @pytest.mark.slow
 def test_a_late_submission_gets_the_penalty_nbgrader_configures(tmp_path, generated_gradebook):
-    """nbgrader's own late-submission plugin, configured in nbgrader_config.py, decides: with
-    "zero", a submission after the due date loses its whole score (13 points), one before
-    nothing, from the timestamp the exchange wrote."""
+    """nbgrader's own late-submission plugin decides, set for the class in its untracked
+    nbgrader_class_config.py (README, "Running a class"): with "zero", a submission after the
+    due date loses its whole score (13 points), one before nothing, from the timestamp the
+    exchange wrote."""
     course = Course.copy_of_repo(
         tmp_path / "course", cell_timeout=30, gradebook=generated_gradebook
     )
-    with open(course.root / "nbgrader_config.py", "a") as config:
-        config.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    (course.root / CLASS_CONFIG).write_text(
+        'c = get_config()\nc.LateSubmissionPlugin.penalty_method = "zero"\n'
+    )
     done = course.nbgrader("db", "assignment", "add", LESSON, f"--duedate={DUE}")
     assert done.returncode == 0, done.stdout + done.stderr
     for student, stamp in (("late", LATE), ("on-time", "2019-12-31 10:00:00 UTC")):

@@ -10,6 +10,8 @@ from pathlib import Path
 # Lesson 7's cells where students paste their own parts of earlier lessons (``parts_lesson_3``):
 # answer cells without points of their own, not exercises.
 PARTS_PREFIX = "parts_"
+# A class's own nbgrader settings, beside nbgrader_config.py (which loads it last); not in git.
+CLASS_CONFIG = "nbgrader_class_config.py"
 
 
 def is_exercise(answer_cell: str) -> bool:

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.grading.course import Course
+from helpers.grading.course import CLASS_CONFIG, Course
 
 # Files of a submission that may enter grading besides the notebooks named in release/: the
 # submission time (late penalties) and the exchange's secret (release_feedback needs it).
@@ -65,9 +65,12 @@ def expected_files(course: Course, assignment: str) -> list[str]:
 
 
 def private_course_copy(course: Course, folder: Path) -> Path:
-    """A worker's own course: config, source and a copy of the gradebook (students included)."""
+    """A worker's own course: config (the class's too), source and a copy of the gradebook
+    (students included)."""
     folder.mkdir(parents=True)
-    shutil.copy(course.root / "nbgrader_config.py", folder / "nbgrader_config.py")
+    for name in ("nbgrader_config.py", CLASS_CONFIG):
+        if (course.root / name).is_file():
+            shutil.copy(course.root / name, folder / name)
     shutil.copytree(course.source_dir, folder / "source")
     shutil.copytree(course.release_dir, folder / "release")
     with GRADEBOOK_LOCK:
