@@ -97,23 +97,12 @@ def generated_gradebook(generated_course) -> Path:
     return generated_course.root / "gradebook.db"
 
 
-def pytest_collection_modifyitems(items):
-    rank = {name: position for position, name in enumerate(HEAVY_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Say where the browser tests left their screenshots, when this run wrote any."""
-    shots = Path(__file__).resolve().parent.parent / "build" / "screenshots"
-    if shots.is_dir() and any(p.stat().st_mtime >= _session_started for p in shots.iterdir()):
-        terminalreporter.write_line(f"Browser screenshots: {shots}")
-
-
 @pytest.fixture(scope="session")
 def sample_scores(tmp_path_factory) -> dict[tuple[str, str], dict[str, float]]:
     """(student, lesson) -> {test cell: points} that tests/cell_runner.py gives each submission
     of ``real_sample`` (every test cell), scored once per test run: the course's grader must
-    give the same (test_grading.py), and so must stock nbgrader on its part (test_stock_...)."""
+    give the same (test_grading.py), and so must stock nbgrader on its part
+    (test_stock_equivalence.py)."""
     from cell_runner import graded_cells, score_submissions
     from nbgrader_course import assignments, real_sample, source_notebook
 
@@ -131,3 +120,15 @@ def sample_scores(tmp_path_factory) -> dict[tuple[str, str], dict[str, float]]:
         tuple(key.split("|")): {cell: points[0] for cell, points in cells.items()}
         for key, cells in scored.items()
     }
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: position for position, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests left their screenshots, when this run wrote any."""
+    shots = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+    if shots.is_dir() and any(p.stat().st_mtime >= _session_started for p in shots.iterdir()):
+        terminalreporter.write_line(f"Browser screenshots: {shots}")
