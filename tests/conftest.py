@@ -49,6 +49,7 @@ HEAVY_FIRST = (
     "test_hostile.py",
     "test_browser.py",
     "test_stock_equivalence.py",
+    "test_hub.py",
     "test_grading_workflow.py",
     "test_browser_student.py",
     "test_workspace.py",
