@@ -25,6 +25,13 @@ if ! command -v bwrap >/dev/null 2>&1; then
   install_debian_package bubblewrap "to sandbox student code while grading"
 fi
 
+# The hub's own environment (tests/test_hub.py, as root only): built once, a minute or two, then
+# only brought up to date, before the tests start rather than inside them.
+if [ "$(id -u)" = 0 ]; then
+  hub_home="${NNFS_HUB_TEST_HOME:-/var/tmp/nnfs-hub-test}"
+  NNFS_HUB_HOME="$hub_home" NNFS_EXCHANGE="$hub_home/exchange" bash hub/setup.sh >/dev/null
+fi
+
 # One pytest worker more than the cores: the tests wait a good part of the time (kernels
 # starting, a browser redrawing, time limits running out), and a third worker on two cores fills
 # those waits. Each worker gets its share of the cores for BLAS (NumPy's matrix products), as the

@@ -5,8 +5,9 @@ shared exchange; two students fetch it, one solves it, both validate and submit;
 cannot read the instructor's source/ or gradebook, each other's homes, or the exchange's inbound
 folder; the instructor collects, autogrades (sandboxed, as that user), makes and releases the
 feedback, and the students fetch it; the grades are right; on the hub, a student's server has no
-formgrader and the instructor's has. hub/setup.sh builds the hub's environment once in
-NNFS_HUB_TEST_HOME (default /var/tmp/nnfs-hub-test) and only brings it up to date afterwards.
+formgrader and the instructor's has. The hub's environment is hub/setup.sh's, in
+NNFS_HUB_TEST_HOME (default /var/tmp/nnfs-hub-test): scripts/test.sh builds it before the tests
+(a minute or two, once), and the test only brings it up to date.
 """
 
 from __future__ import annotations
