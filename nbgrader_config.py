@@ -46,8 +46,10 @@ c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPre
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE_ROOT", os.path.join(course_root, ".exchange"))
 
 # On a shared exchange anyone can name a submission after another student: collect leaves such a
-# forgery out, names it and fails (nbgrader's own collect only warns, and takes it).
+# forgery out, names it and fails (nbgrader's own collect only warns, and takes it). A submission
+# is kept from other students (nbgrader's own leaves it writable by everyone).
 c.ExchangeFactory.collect = "helpers.grading.exchange.OwnerCheckedCollect"
+c.ExchangeFactory.submit = "helpers.grading.exchange.PrivateSubmit"
 
 # This class's own settings (a late penalty, the exchange of a hub, a longer cell timeout, ...)
 # go in nbgrader_class_config.py beside this file: git ignores it, and it is read last, so its

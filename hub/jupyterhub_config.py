@@ -2,22 +2,32 @@
 
 Installed by hub/setup.sh; started by hub/up.sh. Who may log in: the members of the Unix groups
 nnfs-students and nnfs-instructors (with their system passwords, through PAM). Students' servers
-have nbgrader's assignment list and Validate; instructors' have the formgrader too.
+have nbgrader's assignment list and Validate; instructors' have the formgrader too, on their
+course in ~/nnfs (hub/servers.py says what each server gets).
 
     NNFS_HUB_HOME   where setup.sh installed (default /opt/nnfs-hub)
+    NNFS_EXCHANGE   nbgrader's exchange, as given to setup.sh (default /srv/nbgrader/exchange)
     NNFS_HUB_IP     the address the hub listens on (default: all)
     NNFS_HUB_PORT   its port (default 8000); the hub's own API and the proxy's use the next two
 """
 
-import grp
 import os
-import pwd
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import (  # noqa: E402 - hub/servers.py, beside this file
+    DEFAULT_EXCHANGE,
+    DEFAULT_HUB_HOME,
+    INSTRUCTORS,
+    STUDENTS,
+    server_environment,
+)
 
 c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
 
-hub_home = os.environ.get("NNFS_HUB_HOME", "/opt/nnfs-hub")
+hub_home = os.environ.get("NNFS_HUB_HOME", DEFAULT_HUB_HOME)
+exchange = os.environ.get("NNFS_EXCHANGE", DEFAULT_EXCHANGE)
 port = int(os.environ.get("NNFS_HUB_PORT", "8000"))
-STUDENTS, INSTRUCTORS = "nnfs-students", "nnfs-instructors"
 
 c.JupyterHub.ip = os.environ.get("NNFS_HUB_IP", "")
 c.JupyterHub.port = port
@@ -37,28 +47,10 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 
 
-def member_of(username: str, group: str) -> bool:
-    try:
-        members = grp.getgrnam(group).gr_mem
-        primary = pwd.getpwnam(username).pw_gid == grp.getgrnam(group).gr_gid
-    except KeyError:
-        return False
-    return username in members or primary
-
-
 def configure_server(spawner) -> None:
-    """Every server gets the class's nbgrader settings and the course's PATH (`nbgrader` in a
-    terminal is the course's); students' also the student configuration (no formgrader)."""
-    name = spawner.user.name
-    config = [f"{hub_home}/config"]  # the course id and the exchange (hub/setup.sh)
-    if not member_of(name, INSTRUCTORS):
-        config.insert(0, f"{hub_home}/student-config")
-    spawner.environment.update(
-        {
-            "PATH": f"{hub_home}/venv/bin:/usr/local/bin:/usr/bin:/bin",
-            "JUPYTER_CONFIG_PATH": os.pathsep.join(config),
-        }
-    )
+    """Every server gets the course's environment and the class's nbgrader settings; students'
+    also the student configuration (no formgrader); instructors' their course (hub/servers.py)."""
+    spawner.environment.update(server_environment(spawner.user.name, hub_home, exchange))
 
 
 c.Spawner.pre_spawn_hook = configure_server

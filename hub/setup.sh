@@ -29,60 +29,33 @@ if [ "${#packages[@]}" -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
-install -d -m 0755 "$hub_home" "$hub_home/course"
-# The course's package and data, readable by everyone (helpers is installed from here).
-for item in pyproject.toml helpers data; do
-  rm -rf "${hub_home:?}/course/$item"
-  cp -a "$repo/$item" "$hub_home/course/$item"
-done
-chmod -R a+rX "$hub_home/course"
-
-wanted=$(cat "$repo/requirements.txt" "$repo/hub/requirements.txt" "$repo/pyproject.toml" | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$hub_home/venv/.installed" 2>/dev/null)" != "$wanted" ]; then
-  echo "Installing the course environment for the hub in $hub_home/venv (a minute or two) ..."
-  rm -rf "$hub_home/venv"
-  "$python" -m venv "$hub_home/venv"
-  "$hub_home/venv/bin/python" -m pip install --quiet --upgrade pip
-  # requirements.txt installs the course package from the repository (-e .): here, from the copy.
-  grep -v '^-e ' "$repo/requirements.txt" > "$hub_home/requirements.txt"
-  PYTHONWARNINGS=ignore "$hub_home/venv/bin/python" -m pip install --quiet \
-    -r "$hub_home/requirements.txt" -r "$repo/hub/requirements.txt" -e "$hub_home/course"
-  echo "$wanted" > "$hub_home/venv/.installed"
-fi
+# The course's environment, from the repository's pins (the image, hub/Dockerfile, runs the same).
+bash "$repo/hub/install-course.sh" "$repo" "$hub_home" "$python"
 
 if [ ! -x "$hub_home/proxy/node_modules/.bin/configurable-http-proxy" ]; then
   echo "Installing configurable-http-proxy $proxy_version ..."
   npm install --silent --prefix "$hub_home/proxy" "configurable-http-proxy@$proxy_version"
 fi
 
-# nbgrader's exchange: everyone may write, nobody may list the inbound submissions (nbgrader
-# makes its course folders with the right modes inside).
-install -d -m 1777 "$exchange"
-
-# Settings for every user's nbgrader, in the folder the spawner adds to JUPYTER_CONFIG_PATH:
-# the course and the exchange; collect refuses a submission made by one user under another's
-# name (helpers/grading/exchange.py).
-install -d -m 0755 "$hub_home/config"
-cat > "$hub_home/config/nbgrader_config.py" <<EOF
-# Written by hub/setup.sh: the class's course and exchange, for every user of the hub.
-c = get_config()
-c.CourseDirectory.course_id = "nnfs"
-c.Exchange.root = "$exchange"
-c.ExchangeFactory.collect = "helpers.grading.exchange.OwnerCheckedCollect"
-EOF
-
-# Students' servers: nbgrader's assignment list and Validate, not the formgrader or Create
-# Assignment (the spawner adds this folder to their JUPYTER_CONFIG_PATH).
-student_config="$hub_home/student-config"
-install -d -m 0755 "$student_config/jupyter_server_config.d" "$student_config/labconfig"
-cat > "$student_config/jupyter_server_config.d/nnfs-student.json" <<'EOF'
-{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": false}}}
-EOF
-cat > "$student_config/labconfig/page_config.json" <<'EOF'
-{"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, "@jupyter/nbgrader:create-assignment": true}}
-EOF
-
 getent group nnfs-students >/dev/null || groupadd nnfs-students
 getent group nnfs-instructors >/dev/null || groupadd nnfs-instructors
+
+# nbgrader's exchange, made here so that no student can take a part of it first. Only root writes
+# the exchange's root. The course's folder and its parts belong to root and the instructors'
+# group (setgid: what instructors make in them stays the group's): instructors release
+# (outbound), collect (inbound) and release feedback (feedback); students read a release,
+# submit into inbound without seeing (or, sticky bit, removing) anyone else's submission, and
+# read their own feedback by its name. nbgrader's usual modes assume the instructor owns these
+# folders; "groupshared" in hub/configure.sh's settings lets instructors use their group's.
+install -d -m 0755 "$exchange"
+chmod 0755 "$exchange"
+course_exchange="$exchange/nnfs"
+install -d -o root -g nnfs-instructors -m 2775 "$course_exchange" "$course_exchange/outbound"
+install -d -o root -g nnfs-instructors -m 3773 "$course_exchange/inbound"
+install -d -o root -g nnfs-instructors -m 2771 "$course_exchange/feedback"
+
+# Every user's nbgrader settings and the students' configuration (the image does the same).
+bash "$repo/hub/configure.sh" "$hub_home" "$exchange"
+
 install -d -m 0700 "$hub_home/state"
 echo "The hub is installed in $hub_home; users in the groups nnfs-students and nnfs-instructors may log in."
