@@ -3,6 +3,7 @@ scikit-learn on MNIST.
 
     make bench          (creates .venv-bench from benchmarks/requirements.txt, then runs this)
     .venv-bench/bin/python benchmarks/mnist_training.py [--runs 3] [--epochs 10] [--reference PATH]
+        [--fast PATH]
 
 Four implementations train the same 784-128-64-10 ReLU network on the same data (60,000
 training images, float32 in [0, 1] from ``helpers.data.load_mnist``) with the same mini-batches
@@ -494,12 +495,13 @@ def main() -> int:
     def seconds(name: str) -> float:
         return median([r.seconds_per_epoch() for r in runs[name]])
 
+    print()
     verdicts = []
     for name, target in (("reference", TARGET_RATIO), ("fast", TARGET_FAST_RATIO)):
         ratio = seconds(name) / seconds("pytorch")
         verdicts.append(ratio <= target)
         print(
-            f"{'' if name == 'fast' else chr(10)}{name} / PyTorch = {ratio:.3f} (target <= "
+            f"{name} / PyTorch = {ratio:.3f} (target <= "
             f"{target:.2f}): {'met' if verdicts[-1] else 'MISSED'}; {name} / floor = "
             f"{seconds(name) / floor:.1f}"
         )
