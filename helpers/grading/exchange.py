@@ -14,7 +14,7 @@ keeps the folder to its student and the exchange's instructors (the inbound fold
 
 ``nbgrader_config.py`` plugs both in: ``c.ExchangeFactory.collect =
 "helpers.grading.exchange.OwnerCheckedCollect"`` and ``c.ExchangeFactory.submit =
-"helpers.grading.exchange.PrivateSubmit"`` (hub/setup.sh writes the same for a hub's users).
+"helpers.grading.exchange.PrivateSubmit"`` (hub/configure.sh writes the same for a hub's users).
 """
 
 from __future__ import annotations
