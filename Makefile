@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PYTHON ?= python3
 
-.PHONY: lab test env release autograde feedback grades strip lint bench-grading bench
+.PHONY: lab test env release autograde feedback grades report strip lint bench-grading bench
 
 lab:  ## set up and start the course in JupyterLab
 	bash scripts/lab.sh
@@ -24,6 +24,9 @@ feedback: env  ## write HTML feedback to feedback/<student>/<lesson>/
 
 grades: env  ## export the grade sheet to grades.csv
 	$(PY) -m helpers.grading export --to grades.csv
+
+report: env  ## what the class got wrong: report/mistakes.html and report/mistakes.csv
+	$(PY) -m helpers.grading report
 
 strip: env  ## remove outputs from source and companion notebooks before committing
 	$(PY) scripts/strip_outputs.py source notebooks

@@ -86,8 +86,9 @@ def graded_cells(submitted, source, only: set[str] | None = None) -> list[dict]:
 
 
 def score_submissions(items: dict[str, list[dict]], workers: int = 2) -> dict[str, dict]:
-    """``items``: key -> graded_cells(...). Returns key -> {grade_id: [earned, possible, message]}
-    for every test cell, where message is the error (or the stderr) that cost the points."""
+    """``items``: key -> graded_cells(...). Returns key -> {grade_id: [earned, possible, message,
+    outputs]} for every test cell, where message is the error (or the stderr) that cost the
+    points and outputs the cell's error or stderr output as a notebook holds it."""
     from helpers.grading.sandbox import blas_env, blas_threads_for
 
     with tempfile.TemporaryDirectory() as folder:
@@ -166,12 +167,37 @@ def _run_cells(cells: list[dict], scores: dict) -> None:
         error = result.error_in_exec or result.error_before_exec
         if not cell["test"]:
             continue
+        outputs = []
         if error is not None:
             message = f"{type(error).__name__}: {error}"
+            outputs.append(_error_output(shell, error))
         else:
             message = captured.stderr.strip()
+            if message:
+                outputs.append({"output_type": "stream", "name": "stderr", "text": message})
         passed = not message
-        scores[cell["grade_id"]] = [cell["points"] if passed else 0.0, cell["points"], message]
+        points = cell["points"]
+        scores[cell["grade_id"]] = [points if passed else 0.0, points, message, outputs]
+
+
+def _error_output(shell, error: BaseException) -> dict:
+    """The error output a kernel would write: its traceback drawn as IPython draws it in a
+    notebook (a check's own drawing, ``_render_traceback_``, when it has one)."""
+    try:
+        if hasattr(error, "_render_traceback_"):
+            lines = error._render_traceback_()
+        else:
+            lines = shell.InteractiveTB.structured_traceback(
+                type(error), error, error.__traceback__
+            )
+    except Exception:
+        lines = [f"{type(error).__name__}: {error}"]
+    return {
+        "output_type": "error",
+        "ename": type(error).__name__,
+        "evalue": str(error),
+        "traceback": lines,
+    }
 
 
 def _shared_length(jobs: list[tuple], start: int) -> int:

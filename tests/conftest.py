@@ -99,11 +99,10 @@ def generated_gradebook(generated_course) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_scores(tmp_path_factory) -> dict[tuple[str, str], dict[str, float]]:
-    """(student, lesson) -> {test cell: points} that tests/cell_runner.py gives each submission
-    of ``real_sample`` (every test cell), scored once per test run: the course's grader must
-    give the same (test_grading.py), and so must stock nbgrader on its part
-    (test_stock_equivalence.py)."""
+def sample_results(tmp_path_factory) -> dict[tuple[str, str], dict[str, list]]:
+    """(student, lesson) -> {test cell: [earned, possible, message, outputs]} that
+    tests/cell_runner.py gives each submission of ``real_sample`` (every test cell), scored once
+    per test run."""
     from cell_runner import graded_cells, score_submissions
     from nbgrader_course import assignments, real_sample, source_notebook
 
@@ -117,10 +116,56 @@ def sample_scores(tmp_path_factory) -> dict[tuple[str, str], dict[str, float]]:
     scored = json.loads(
         (built_once(tmp_path_factory, "sample-scores", build) / "scores.json").read_text()
     )
+    return {tuple(key.split("|")): cells for key, cells in scored.items()}
+
+
+@pytest.fixture(scope="session")
+def sample_scores(sample_results) -> dict[tuple[str, str], dict[str, float]]:
+    """(student, lesson) -> {test cell: points} that tests/cell_runner.py gives each submission
+    of ``real_sample`` (every test cell): the course's grader must give the same
+    (test_grading.py), and so must stock nbgrader on its part (test_stock_equivalence.py)."""
     return {
-        tuple(key.split("|")): {cell: points[0] for cell, points in cells.items()}
-        for key, cells in scored.items()
+        key: {cell: result[0] for cell, result in cells.items()}
+        for key, cells in sample_results.items()
     }
+
+
+@pytest.fixture(scope="session")
+def fast_scores(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    """(student, lesson) -> {test cell: [earned, possible, message, outputs]} for every honest
+    submission (the solution, the untouched release and every fixture), from
+    tests/cell_runner.py, scored once per test run (tests/test_fixtures.py, test_report.py).
+
+    A wrong fixture is scored on its own exercise's test cells, the only ones its test reads;
+    everything else is scored on every test cell (an alternative must keep every point)."""
+    from cell_runner import graded_cells, score_submissions
+    from nbgrader_course import (
+        assignments,
+        exercise_test_cells,
+        fixture_student,
+        fixtures,
+        honest_submissions,
+        source_notebook,
+    )
+
+    def build(folder: Path) -> None:
+        sources = {lesson: source_notebook(lesson) for lesson in assignments()}
+        wrong = {  # the student of each wrong fixture -> the test cells of its exercise
+            fixture_student(f): exercise_test_cells(sources[lesson], f.parent.name)
+            for lesson in assignments()
+            for f in fixtures(lesson)
+            if f.stem.startswith("wrong_")
+        }
+        items = {
+            f"{student}|{lesson}": graded_cells(notebook, sources[lesson], only=wrong.get(student))
+            for student, lesson, notebook in honest_submissions()
+        }
+        (folder / "scores.json").write_text(json.dumps(score_submissions(items)))
+
+    scored = json.loads(
+        (built_once(tmp_path_factory, "fast-scores", build) / "scores.json").read_text()
+    )
+    return {tuple(key.split("|")): cells for key, cells in scored.items()}
 
 
 def pytest_collection_modifyitems(items):

@@ -26,7 +26,20 @@ SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
 SANDBOX_LINE = "c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 # A wrong fixture names the mistake its check should report: "# Wrong [mistake: greater-equal]: ..."
+# and, after it, any other its exercise's checks name too: "[also: index-error, wrong-shape]".
 DECLARED_MISTAKE = re.compile(r"^# Wrong \[mistake: ([a-z0-9-]+)\]")
+_ALSO_NAMED = re.compile(r"^# Wrong \[mistake: [a-z0-9-]+\] \[also: ([a-z0-9, -]+)\]")
+
+
+def declared_mistakes(fixture: Path) -> list[str]:
+    """Every mistake a wrong fixture's exercise names for it (first line): the one it is about,
+    then the others (``[also: ...]``); none for a fixture that declares none."""
+    first = fixture.read_text().split("\n", 1)[0]
+    declared = DECLARED_MISTAKE.match(first)
+    if not declared:
+        return []
+    also = _ALSO_NAMED.match(first)
+    return [declared.group(1)] + (also.group(1).split(", ") if also else [])
 
 
 QUIZ = "quiz"
@@ -368,3 +381,25 @@ def stock_sample() -> list[tuple[str, str, nbformat.NotebookNode]]:
                 chosen.append((student, lesson_, notebook))
         chosen += [fixture_submission(f) for f in unmixed_illustration_cases(lesson)]
     return chosen + quiz_sheets()
+
+
+def runner_class(results: dict, lesson: str, students: list[str]):
+    """The class report's view of ``lesson`` (``helpers.grading.report.LessonResults``) for
+    ``students``, from tests/cell_runner.py's ``results`` ((student, lesson) -> {test cell:
+    [earned, possible, message, outputs]}) instead of a gradebook and graded notebooks. A
+    student's results hold the test cells the runner ran (a wrong fixture: its exercise's)."""
+    from helpers.grading.course import Course as CourseFolder
+    from helpers.grading.report import LessonResults, graded_submission, lesson_layout
+
+    exercises = CourseFolder(REPO).exercises(lesson)
+    source = json.loads(notebook_path(REPO, "source", lesson).read_text())
+    test_cells, secret = lesson_layout(source, exercises)
+    graded = []
+    for student in students:
+        cells = results[(student, lesson)]
+        scores = {cell: (result[0], result[1]) for cell, result in cells.items()}
+        outputs = {cell: result[3] for cell, result in cells.items()}
+        total = (sum(e for e, _ in scores.values()), sum(p for _, p in scores.values()))
+        ran = [t for t in test_cells if t.grade_id in cells]
+        graded.append(graded_submission(student, total, scores, outputs, ran, secret))
+    return LessonResults(lesson, exercises, test_cells, graded)

@@ -13,7 +13,6 @@ import ast
 
 import nbformat
 import pytest
-from cell_runner import graded_cells, score_submissions
 from nbgrader_course import (
     DECLARED_MISTAKE,
     FIXTURES,
@@ -24,7 +23,6 @@ from nbgrader_course import (
     exercise_test_cells,
     fixture_student,
     fixtures,
-    honest_submissions,
     is_test_cell,
     lessons,
     mixed_answers,
@@ -41,33 +39,6 @@ LESSONS = assignments()  # the lessons and the quiz
 FIXTURE_FILES = [f for lesson in LESSONS for f in fixtures(lesson)]
 # What every exercise must have (the course spec): realistic wrong answers and valid alternatives.
 WRONG_PER_EXERCISE, ALTERNATIVES_PER_EXERCISE = 5, 2
-
-
-def wrong_fixtures_cells() -> dict[str, dict[str, float]]:
-    """Student of each wrong fixture -> the test cells of its exercise."""
-    return {
-        fixture_student(fixture): exercise_test_cells(source_notebook(lesson), fixture.parent.name)
-        for lesson in LESSONS
-        for fixture in fixtures(lesson)
-        if fixture.stem.startswith("wrong_")
-    }
-
-
-@pytest.fixture(scope="session")
-def fast_scores() -> dict[tuple[str, str], dict]:
-    """(student, lesson) -> {test cell: [earned, possible, message]} for every honest submission
-    (the solution, the untouched release and every fixture), from tests/cell_runner.py.
-
-    A wrong fixture is scored on its own exercise's test cells, the only ones its test reads;
-    everything else is scored on every test cell (an alternative must keep every point)."""
-    sources = {lesson: source_notebook(lesson) for lesson in LESSONS}
-    wrong = wrong_fixtures_cells()
-    items = {
-        f"{student}|{lesson}": graded_cells(notebook, sources[lesson], only=wrong.get(student))
-        for student, lesson, notebook in honest_submissions()
-    }
-    scored = score_submissions(items)
-    return {tuple(key.split("|")): cells for key, cells in scored.items()}
 
 
 @pytest.mark.parametrize("lesson", lessons())
@@ -102,7 +73,7 @@ def test_fixture_is_graded_as_intended(fast_scores, fixture):
     lesson, exercise = fixture.parent.parent.name, fixture.parent.name
     student = fixture_student(fixture)
     cells = fast_scores[(student, lesson)]
-    scores = {cell: earned for cell, (earned, _, _) in cells.items()}
+    scores = {cell: earned for cell, (earned, *_) in cells.items()}
     exercise_cells = exercise_test_cells(source_notebook(lesson), exercise)
     earned = sum(scores[cell] for cell in exercise_cells)
     possible = sum(exercise_cells.values())
@@ -120,7 +91,7 @@ def test_fixture_is_graded_as_intended(fast_scores, fixture):
                 f" cells said: {shown}"
             )
     else:
-        score, max_score = sum(scores.values()), sum(possible for _, possible, _ in cells.values())
+        score, max_score = sum(scores.values()), sum(possible for _, possible, *_ in cells.values())
         assert score == max_score, (
             f"{fixture.relative_to(REPO)} is a correct alternative but lost points: {scores}"
         )

@@ -13,6 +13,7 @@ fixture graded twice.
 from __future__ import annotations
 
 import ast
+import collections
 import csv
 import html
 import re
@@ -40,11 +41,16 @@ from nbgrader_course import (
     quiz_answers_missed,
     real_sample,
     region,
+    runner_class,
     solution_cells,
     solved_release,
     source_notebook,
 )
+from nbgrader_course import (
+    test_cells as points_of_test_cells,
+)
 
+from helpers.grading.report import HIDDEN, UNNAMED, summarize
 from helpers.grading.sandbox import WITHOUT_SANDBOX_VARIABLE
 
 pytestmark = pytest.mark.slow
@@ -442,3 +448,98 @@ def test_without_the_sandbox_grades_and_says_what_it_gave_up(tmp_path, generated
     )
     hidden = notebook_path(REPO, "source", lesson).read_text().count(HIDDEN_BEGIN)
     assert f"{hidden} hidden test blocks" in printed and hidden > 0
+
+
+@pytest.fixture(scope="session")
+def class_report(graded_class) -> list[dict[str, str]]:
+    """`make report`'s command on the graded class: the rows of its CSV."""
+    done = graded_class.course.run("report")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Report written" in done.stdout, done.stdout
+    table = graded_class.course.root / "report" / "mistakes.csv"
+    return list(csv.DictReader(open(table, encoding="utf-8")))
+
+
+def _report_rows(rows, lesson: str, section: str) -> dict[str, dict[str, str]]:
+    return {r["item"]: r for r in rows if r["lesson"] == lesson and r["section"] == section}
+
+
+def _graded_students(graded_class, rows, lesson: str) -> list[str]:
+    """The students whose work in ``lesson`` the report counts: those autograded, less those
+    whose last grading failed."""
+    not_graded = _report_rows(rows, lesson, "not graded")
+    folder = graded_class.course.root / "autograded"
+    return sorted(
+        p.parent.name for p in folder.glob(f"*/{lesson}") if p.parent.name not in not_graded
+    )
+
+
+def test_the_class_report_reads_the_graded_notebooks_as_the_cell_runner_scores_them(
+    graded_class, class_report, sample_results
+):
+    """What `make report` reads from the gradebook and the graded notebooks equals what the
+    same submissions give scored by tests/cell_runner.py (whose report of every fixture
+    tests/test_report.py checks): the same students under each mistake, and the same unnamed
+    failures, of hidden tests and of visible checks, by test cell."""
+    sample = real_sample()
+    for lesson in LESSONS:
+        students = {s for s, lesson_, _ in sample if lesson_ == lesson}
+        expected = summarize(runner_class(sample_results, lesson, sorted(students)))
+        for section, groups in (
+            ("mistake", expected.mistakes),
+            (HIDDEN, [g for g in expected.unnamed if g.kind == HIDDEN]),
+            (UNNAMED, [g for g in expected.unnamed if g.kind == UNNAMED]),
+        ):
+            rows = _report_rows(class_report, lesson, section)
+            got = {
+                item: who
+                for item, row in rows.items()
+                if (who := set(row["students"].split(";")) & students)
+            }
+            assert got == {g.name: g.students for g in groups}, f"{lesson}, {section}"
+
+
+def test_the_class_report_says_what_could_not_be_graded_and_counts_the_rest(
+    graded_class, class_report
+):
+    """Scores and pass rates are the gradebook's; a submission that could not be graded is
+    named with the grader's reason (and counted nowhere else); a student without a submission
+    is named too; the page shows no hidden test."""
+    course = graded_class.course
+    for lesson in LESSONS:
+        graded = _graded_students(graded_class, class_report, lesson)
+        totals = [graded_class.total(s, lesson) for s in graded]
+        bins = collections.Counter(min(int(score / best * 10 + 1e-9), 9) for score, best in totals)
+        scores = list(_report_rows(class_report, lesson, "score").values())
+        assert [int(r["count"]) for r in scores] == [bins[i] for i in range(10)], lesson
+        assert {int(r["out_of"]) for r in scores} == {len(graded)}
+        cells = {s: graded_class.cell_scores(s, lesson) for s in graded}
+        for test_cell, points in points_of_test_cells(source_notebook(lesson)).items():
+            passed = sum(1 for s in graded if cells[s][test_cell] >= points)
+            row = _report_rows(class_report, lesson, "test cell")[test_cell]
+            assert int(row["count"]) == passed, (lesson, test_cell)
+        submitted = {p.parent.name for p in (course.root / "submitted").glob(f"*/{lesson}")}
+        everyone = {p.name for p in (course.root / "submitted").iterdir()}
+        absent = set(_report_rows(class_report, lesson, "no submission"))
+        assert absent == everyone - submitted, lesson
+
+    not_graded = _report_rows(class_report, BROKEN_LESSON, "not graded")
+    assert set(not_graded) == {"broken-json", "kernel-crash", "wrong-filename"}
+    assert "not valid notebook JSON" in not_graded["broken-json"]["detail"]
+    assert "kernel died" in not_graded["kernel-crash"]["detail"]
+    assert "missing" in not_graded["wrong-filename"]["detail"]
+    counted = {
+        s
+        for r in class_report
+        for s in r["students"].split(";")
+        if r["section"] in ("mistake", HIDDEN, UNNAMED)
+    }
+    assert not counted & set(not_graded)
+
+    page = (course.root / "report" / "mistakes.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "3 submission(s) could not be graded" in text and "kernel-crash" in text
+    assert "BEGIN HIDDEN TESTS" not in page
+    for lesson in LESSONS:
+        shown = [line for line in hidden_only_lines(lesson) if line in text]
+        assert not shown, f"the report shows hidden test lines of {lesson}: {shown[:3]}"

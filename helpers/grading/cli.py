@@ -1,4 +1,4 @@
-"""The instructor's commands: ``python -m helpers.grading {release,autograde,feedback,export}``.
+"""The instructor's commands: ``python -m helpers.grading {release,autograde,feedback,export,report}``.
 
 Run them from the course root (the folder with ``nbgrader_config.py``); the Makefile does.
 ``autograde`` grades the class in parallel workers (``helpers.grading.parallel``), each grading one
@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.grading.course import Course
+from helpers.grading.course import OUTCOME_MARK, Course
 from helpers.grading.feedback_page import rewrite_feedback
 from helpers.grading.gradebook import verify
 from helpers.grading.parallel import grade_in_parallel
@@ -155,7 +155,7 @@ def autograde(
         )
         if problems:
             message = "; ".join(problems) + "; not graded, needs manual grading"
-            _keep_log(course, student, assignment, message)
+            _keep_log(course, student, assignment, message, ok=False, message=message)
             outcomes[(student, assignment)] = Outcome(student, assignment, False, message)
         else:
             gradable.append((student, assignment))
@@ -173,7 +173,9 @@ def autograde(
         log = result.log + "".join(f"\nFLAGGED for manual review: {flag}" for flag in flags)
         if notice:
             log = f"{notice}\n\n{log}"
-        log_path = _keep_log(course, result.student, result.assignment, log)
+        log_path = _keep_log(
+            course, result.student, result.assignment, log, result.ok, result.message
+        )
         message = (
             result.message if result.ok and not flags else f"{result.message} (log: {log_path})"
         )
@@ -198,14 +200,21 @@ def autograde(
             print(f"  MISMATCH {line}")
     else:
         print(f"Verified: the gradebook matches all {len(graded)} graded notebook(s).")
+    if graded:
+        print("What the class got wrong, per lesson: make report")
     flagged = any(o.flags for o in outcomes.values())
     return 0 if all(o.ok for o in outcomes.values()) and not mismatches and not flagged else 1
 
 
-def _keep_log(course: Course, student: str, assignment: str, log: str) -> Path:
+def _keep_log(
+    course: Course, student: str, assignment: str, log: str, ok: bool, message: str
+) -> Path:
+    """Keep a submission's grading log, ending with the outcome (``OUTCOME_MARK``), which the
+    class report reads."""
     path = course.log_path(student, assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(log)
+    outcome = f"graded, {message}" if ok else "not graded: " + message.removeprefix("not graded: ")
+    path.write_text(f"{log.rstrip()}\n{OUTCOME_MARK}{outcome}\n")
     return path
 
 
@@ -270,6 +279,37 @@ def export(course: Course, destination: str) -> int:
     return 0
 
 
+def report(course: Course, assignments: list[str], folder: str) -> int:
+    """The class report (``helpers.grading.report``): what the class got wrong, per lesson."""
+    from helpers.grading.report import read_class, summarize
+    from helpers.grading.report_page import write_report
+
+    if not (course.root / "gradebook.db").is_file():
+        print(
+            "No gradebook.db here yet: release and autograde first (make release, make autograde)."
+        )
+        return 1
+    unknown = sorted(set(assignments) - set(course.assignments()))
+    if unknown:
+        print(f"No such lesson in source/: {', '.join(unknown)}.")
+        return 1
+    started = time.monotonic()
+    summaries = [summarize(results) for results in read_class(course, assignments)]
+    page, table = write_report(summaries, Path(course.root, folder), "gradebook.db and autograded/")
+    for summary in summaries:
+        results = summary.results
+        top = summary.mistakes[0] if summary.mistakes else None
+        most = f"; most named: {top.name} ({len(top.students)})" if top else ""
+        print(
+            f"{results.lesson:<28} {len(results.graded)} graded, {len(results.not_graded)} could"
+            f" not be graded, {len(results.no_submission)} did not submit{most}"
+        )
+        for student, reason in sorted(results.not_graded.items()):
+            print(f"  NOT GRADED {student}: {reason}")
+    print(f"Report written in {time.monotonic() - started:.1f} s: {page} and {table}")
+    return 0
+
+
 def _print_outcomes(title: str, outcomes: list[Outcome]) -> None:
     failed = [o for o in outcomes if not o.ok]
     flagged = [o for o in outcomes if o.ok and o.flags]
@@ -327,6 +367,14 @@ def main(argv: list[str] | None = None) -> int:
     export_cmd = commands.add_parser("export", help="write the grade sheet as CSV")
     export_cmd.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
 
+    report_cmd = commands.add_parser(
+        "report", help="what the class got wrong: scores, pass rates and named mistakes"
+    )
+    report_cmd.add_argument("assignments", nargs="*", help="default: every lesson in source/")
+    report_cmd.add_argument(
+        "--to", default="report", help="folder for mistakes.html and mistakes.csv (default report)"
+    )
+
     args = parser.parse_args(argv)
     # nbgrader runs `alembic` from PATH (here, in the workers and in nbgrader's own commands):
     # make it find the one beside this Python even when the venv is not activated.
@@ -338,4 +386,6 @@ def main(argv: list[str] | None = None) -> int:
         return autograde(course, args.assignments, args.timeout, args.workers, args.without_sandbox)
     if args.command == "feedback":
         return feedback(course, args.assignments, args.students)
+    if args.command == "report":
+        return report(course, args.assignments, args.to)
     return export(course, args.to)

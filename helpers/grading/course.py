@@ -10,6 +10,8 @@ from pathlib import Path
 # Lesson 7's cells where students paste their own parts of earlier lessons (``parts_lesson_3``):
 # answer cells without points of their own, not exercises.
 PARTS_PREFIX = "parts_"
+# The last line of every grading log: what the grade command reported for that submission.
+OUTCOME_MARK = "[course-grade] outcome: "
 # A class's own nbgrader settings, beside nbgrader_config.py (which loads it last); not in git.
 CLASS_CONFIG = "nbgrader_class_config.py"
 
@@ -95,6 +97,22 @@ class Course:
     def log_path(self, student: str, assignment: str) -> Path:
         """Where the grading log of one submission is kept (outside nbgrader's own folders)."""
         return self.autograded_dir / student / f"{assignment}.log"
+
+    def grading_outcome(self, student: str, assignment: str) -> str | None:
+        """What the last autograde said of one submission (``OUTCOME_MARK`` in its log), or None
+        when it has not been autograded."""
+        log = self.log_path(student, assignment)
+        if not log.is_file():
+            return None
+        lines = log.read_text(errors="replace").splitlines()
+        return next(
+            (
+                line.removeprefix(OUTCOME_MARK)
+                for line in reversed(lines)
+                if line.startswith(OUTCOME_MARK)
+            ),
+            None,
+        )
 
     def known_assignments(self) -> set[str]:
         """Assignments the gradebook has the source cells of (recorded by generate_assignment).

@@ -61,18 +61,9 @@ class HideHiddenTests(ClearHiddenTests):
         return super().preprocess(nb, resources)
 
     def _hidden_rows(self, cell: NotebookNode) -> dict[int, str]:
-        """Line number (from 1) -> line, for the lines of a cell's hidden regions."""
-        rows, hidden = {}, False
         if cell.cell_type != "code":
-            return rows
-        for number, line in enumerate(cell.source.splitlines(), start=1):
-            if self.begin_test_delimeter in line:
-                hidden = True
-            elif self.end_test_delimeter in line:
-                hidden = False
-            elif hidden:
-                rows[number] = line
-        return rows
+            return {}
+        return hidden_rows(cell.source, self.begin_test_delimeter, self.end_test_delimeter)
 
     def _remove_hidden_test_region(self, cell: NotebookNode) -> bool:
         if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
@@ -91,14 +82,14 @@ class HideHiddenTests(ClearHiddenTests):
         return True
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int):
-        hidden_rows = set(self._hidden_rows(cell))
+        hidden_lines = set(self._hidden_rows(cell))
         explanation = _explanation(cell) if utils.is_grade(cell) else None
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
         if cell.cell_type != "code":
             return cell, resources
         if utils.is_grade(cell):
             hidden_failed = WRONG_ANSWER if explanation else HIDDEN_FAILED
-            outputs = [self._test_output(o, hidden_rows, hidden_failed) for o in cell.outputs]
+            outputs = [self._test_output(o, hidden_lines, hidden_failed) for o in cell.outputs]
             if explanation:
                 outputs.append(_markdown_output(f"**Why.** {explanation}"))
         else:
@@ -119,10 +110,8 @@ class HideHiddenTests(ClearHiddenTests):
             )
         if kind != "error":
             return None  # what student code displayed
-        failing = _failing_line(output.get("traceback", []))
-        message = _STUDENT_ERROR.sub(
-            r"\1: (its message is not shown in feedback)", output.get("evalue", "")
-        )
+        failing = failing_line(output.get("traceback", []))
+        message = without_student_text(output.get("evalue", ""))
         if failing is None or failing in hidden_rows or any(s in message for s in self._secret):
             message = hidden_failed
         ename = output.get("ename", "Error")
@@ -163,7 +152,31 @@ def _markdown_output(text: str) -> NotebookNode:
     )
 
 
-def _failing_line(traceback: list[str]) -> int | None:
+def hidden_rows(
+    source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS"
+) -> dict[int, str]:
+    """Line number (from 1) -> line, for the lines of a test cell's hidden regions (nbgrader's
+    default delimiters unless told)."""
+    rows, hidden = {}, False
+    for number, line in enumerate(source.splitlines(), start=1):
+        if begin in line:
+            hidden = True
+        elif end in line:
+            hidden = False
+        elif hidden:
+            rows[number] = line
+    return rows
+
+
+def without_student_text(
+    message: str, instead: str = "its message is not shown in feedback"
+) -> str:
+    """A check's message without the text of the exception a student's code raised (which
+    that code chose, and could fill with anything it read): ``(instead)`` in its place."""
+    return _STUDENT_ERROR.sub(rf"\1: ({instead})", message)
+
+
+def failing_line(traceback: list[str]) -> int | None:
     """The line of the test cell at which it failed, read from its traceback."""
     text = _ANSI.sub("", "\n".join(traceback))
     for pattern in _FAILING_LINE:

@@ -1,0 +1,270 @@
+"""The class report as files: one self-contained HTML page and one CSV (``report.py`` counts).
+
+The page needs nothing but a browser: styles inline, the histograms drawn as inline SVG, no
+script and no link outside the file, so it opens offline and can be mailed or put on a projector.
+The CSV has one row per counted thing (``CSV_COLUMNS``), to filter in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import statistics
+from datetime import datetime
+from pathlib import Path
+
+from helpers.grading.feedback_page import exercise_names
+from helpers.grading.report import HIDDEN, LessonSummary, score_histogram
+
+CSV_COLUMNS = ("lesson", "section", "item", "exercise", "count", "out_of", "students", "detail")
+BINS = 10
+
+STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em;
+       color: #1d1d1f; }
+h1 { margin-bottom: 0.2em; } h2 { margin-top: 2.2em; border-bottom: 2px solid #ddd; }
+h3 { margin-top: 1.6em; }
+table { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
+th, td { text-align: left; vertical-align: top; padding: 0.35em 0.6em;
+         border-bottom: 1px solid #e4e4e4; }
+th { background: #f4f4f6; font-weight: 600; }
+td.id { white-space: nowrap; }
+td.count { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+code { font-size: 0.92em; background: #f4f4f6; padding: 0 0.2em; }
+.said { font-size: 0.9em; color: #444; overflow-wrap: anywhere; }
+.bar { display: inline-block; height: 0.8em; background: #4a78c2; vertical-align: middle; }
+.bar.failed { background: #c8553d; }
+.warning { border-left: 5px solid #c8553d; background: #fbeeea; padding: 0.6em 1em; }
+.note { color: #555; }
+details summary { cursor: pointer; color: #2a5db0; }
+nav a { margin-right: 1em; }
+svg text { font: 11px system-ui, sans-serif; fill: #333; }
+"""
+
+
+def write_report(summaries: list[LessonSummary], folder: Path, made_from: str) -> tuple[Path, Path]:
+    """Write ``folder/mistakes.html`` and ``folder/mistakes.csv``; return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page, table = folder / "mistakes.html", folder / "mistakes.csv"
+    page.write_text(html_page(summaries, made_from), encoding="utf-8")
+    with open(table, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(csv_rows(summaries))
+    return page, table
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def csv_rows(summaries: list[LessonSummary]) -> list[list]:
+    rows = []
+    for summary in summaries:
+        results = summary.results
+        lesson, graded = results.lesson, len(results.graded)
+        scores = [g.score / g.max_score if g.max_score else 0.0 for g in results.graded]
+        for index, count in enumerate(score_histogram(scores, BINS)):
+            rows.append([lesson, "score", _bin_label(index), "", count, graded, "", ""])
+        exercises = {t.grade_id: t.exercise or "" for t in results.test_cells}
+        for test in results.test_cells:
+            passed = summary.passed.get(test.grade_id, 0)
+            rows.append([lesson, "test cell", test.grade_id, exercises[test.grade_id], passed,
+                         graded, "", f"{test.points:g} points"])  # fmt: skip
+        for group in summary.mistakes:
+            where = ";".join(sorted({exercises.get(c, "") for c in group.test_cells} - {""}))
+            rows.append([lesson, "mistake", group.name, where, len(group.students), graded,
+                         ";".join(sorted(group.students)), group.example])  # fmt: skip
+        for group in summary.unnamed:
+            rows.append([lesson, group.kind, group.name, exercises.get(group.name, ""),
+                         len(group.students), graded, ";".join(sorted(group.students)),
+                         group.example])  # fmt: skip
+        for student, reason in sorted(results.not_graded.items()):
+            rows.append([lesson, "not graded", student, "", "", "", student, reason])
+        for student in results.no_submission:
+            rows.append([lesson, "no submission", student, "", "", "", student, ""])
+    return rows
+
+
+def _bin_label(index: int) -> str:
+    width = 100 // BINS
+    return f"{index * width}-{(index + 1) * width}%"
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+def html_page(summaries: list[LessonSummary], made_from: str) -> str:
+    made = datetime.now().strftime("%Y-%m-%d %H:%M")
+    links = " ".join(
+        f'<a href="#{_e(s.results.lesson)}">{_e(s.results.lesson)}</a>' for s in summaries
+    )
+    body = "\n".join(_lesson_section(s) for s in summaries)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>What the class got wrong</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>What the class got wrong</h1>
+<p class="note">Made {made} from {_e(made_from)}. A student counts once for each mistake a check
+named for them; a wrong answer that trips two checks counts under both. Hidden-test failures are
+counted by test cell, without their source. A score range includes its lower end (full marks
+count in the last). Submissions that could not be graded are missing
+from every count, and listed by name.</p>
+<nav>{links}</nav>
+{body}
+</body>
+</html>
+"""
+
+
+def _lesson_section(summary: LessonSummary) -> str:
+    results = summary.results
+    lesson, graded = results.lesson, len(results.graded)
+    exercises = results.exercises
+    parts = [f'<section id="{_e(lesson)}">', f"<h2>{_e(lesson)}</h2>"]
+    scores = [g.score / g.max_score if g.max_score else 0.0 for g in results.graded]
+    line = f"{graded} graded"
+    if scores:
+        line += f", median {statistics.median(scores):.0%}, mean {statistics.mean(scores):.0%}"
+    line += f"; {len(results.not_graded)} could not be graded"
+    line += f"; {len(results.no_submission)} did not submit."
+    parts.append(f'<p class="summary">{line}</p>')
+    if results.not_graded:
+        items = "".join(
+            f"<li><code>{_e(s)}</code>: {_e(reason)}</li>"
+            for s, reason in sorted(results.not_graded.items())
+        )
+        parts.append(
+            f'<div class="warning not-graded"><strong>{len(results.not_graded)} submission(s)'
+            " could not be graded and are missing from every count below</strong> (grade them"
+            f" by hand, or fix and run <code>make autograde</code> again):<ul>{items}</ul></div>"
+        )
+    if not graded:
+        parts.append("<p>Nothing graded in this lesson yet.</p></section>")
+        return "\n".join(parts)
+
+    parts += ["<h3>Scores</h3>", _histogram_svg(score_histogram(scores, BINS), lesson)]
+
+    def label(test_cell: str) -> str:
+        return exercise_names(test_cell, exercises)
+
+    parts.append("<h3>Named mistakes, most students first</h3>")
+    if summary.mistakes:
+        rows = "".join(
+            f'<tr><td class="count">{rank}</td><td class="id"><code>{_e(g.name)}</code></td>'
+            f'<td class="count">{len(g.students)}</td>'
+            f"<td>{_e(_seen_in(g.test_cells, results))}</td>"
+            f'<td class="said">{_e(g.example)}</td><td>{_students(g.students)}</td></tr>'
+            for rank, g in enumerate(summary.mistakes, start=1)
+        )
+        parts.append(
+            '<table class="mistakes"><tr><th>#</th><th>Mistake</th><th>Students</th>'
+            "<th>Seen in</th><th>What the check told them (one example)</th><th>Who</th></tr>"
+            f"{rows}</table>"
+        )
+    else:
+        parts.append("<p>No check named a mistake.</p>")
+
+    parts.append("<h3>Failures no check named, by test cell</h3>")
+    if summary.unnamed:
+        rows = "".join(
+            f"<tr><td>{_e(label(g.name))}</td><td>{_e(g.kind)}</td>"
+            f'<td class="count">{len(g.students)}</td>'
+            f'<td class="said">{_e(g.example if g.kind != HIDDEN else "(not shown)")}</td>'
+            f"<td>{_students(g.students)}</td></tr>"
+            for g in summary.unnamed
+        )
+        parts.append(
+            '<table class="unnamed"><tr><th>Test cell</th><th>Failed in</th><th>Students</th>'
+            "<th>What it said (one example)</th><th>Who</th></tr>"
+            f"{rows}</table>"
+        )
+    else:
+        parts.append("<p>None: every failure was named.</p>")
+
+    rows = "".join(
+        f'<tr><td>{_e(label(t.grade_id))}</td><td class="count">{t.points:g}</td>'
+        f'<td class="count">{summary.passed.get(t.grade_id, 0)} / {graded}</td>'
+        f"<td>{_bar(summary.passed.get(t.grade_id, 0), graded)}</td>"
+        f'<td class="count">{summary.hidden_failures.get(t.grade_id, 0)}</td></tr>'
+        for t in results.test_cells
+    )
+    parts.append(
+        "<h3>Pass rate of each test cell</h3>"
+        '<table class="test-cells"><tr><th>Test cell</th><th>Points</th><th>Passed</th>'
+        f"<th></th><th>Failed in hidden tests</th></tr>{rows}</table>"
+    )
+    if results.no_submission:
+        parts.append(
+            f'<p class="no-submission">No submission from {len(results.no_submission)}'
+            f" student(s): {', '.join(_e(s) for s in results.no_submission)}.</p>"
+        )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _histogram_svg(counts: list[int], lesson: str) -> str:
+    """Bars of students per score range, with the counts above them."""
+    width, height, top, bottom, left = 520, 190, 18, 34, 8
+    bar_width = (width - 2 * left) / len(counts)
+    tallest = max(counts) or 1
+    shapes = []
+    for index, count in enumerate(counts):
+        bar = (height - top - bottom) * count / tallest
+        x = left + index * bar_width
+        y = height - bottom - bar
+        label = _bin_label(index)
+        shapes.append(
+            f'<rect class="bin" x="{x + 2:.1f}" y="{y:.1f}" width="{bar_width - 4:.1f}"'
+            f' height="{bar:.1f}" fill="#4a78c2" data-count="{count}">'
+            f"<title>{label}: {count} student(s)</title></rect>"
+            f'<text x="{x + bar_width / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">'
+            f"{count}</text>"
+            f'<text x="{x + bar_width / 2:.1f}" y="{height - bottom + 14:.1f}"'
+            f' text-anchor="middle">{label}</text>'
+        )
+    return (
+        f'<svg class="histogram" role="img" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{_e(lesson)}: students per score range</title>"
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}"'
+        f' stroke="#888"/>{"".join(shapes)}'
+        f'<text x="{width / 2:.0f}" y="{height - 4}" text-anchor="middle">score</text></svg>'
+    )
+
+
+def _bar(passed: int, total: int) -> str:
+    share = passed / total if total else 0.0
+    return (
+        f'<span class="bar" style="width:{120 * share:.0f}px"></span>'
+        f'<span class="bar failed" style="width:{120 * (1 - share):.0f}px"></span>'
+        f" {share:.0%}"
+    )
+
+
+def _students(students: set[str]) -> str:
+    names = ", ".join(_e(s) for s in sorted(students))
+    if len(students) <= 6:
+        return names
+    return f"<details><summary>{len(students)} students</summary>{names}</details>"
+
+
+def _seen_in(test_cells: set[str], results) -> str:
+    """'perceptron_predict: basics, boundary; accuracy: values', in notebook order."""
+    parts: dict[str, list[str]] = {}
+    for test in results.test_cells:
+        if test.grade_id in test_cells:
+            exercise = test.exercise or ""
+            part = test.grade_id.removeprefix(f"test_{exercise}_") if exercise else test.grade_id
+            parts.setdefault(exercise, []).append(part.replace("_", " "))
+    return "; ".join(
+        f"{exercise}: {', '.join(names)}" if exercise else ", ".join(names)
+        for exercise, names in parts.items()
+    )
+
+
+def _e(text: str) -> str:
+    return html.escape(str(text), quote=True)
