@@ -7,7 +7,8 @@ answers from tests/fixtures, cycled across every lesson) in the same run on the 
 plain ``nbgrader autograde`` one lesson at a time, sequentially, and ``python -m helpers.grading
 autograde`` (sandboxed, parallel). The plain run uses the course's configuration without
 the sandbox, as stock nbgrader would. It prints seconds per student-notebook for each, their ratio,
-and checks that both give every student the same score.
+and checks that both give every student the same score. Then it times the class report (`make
+report`) against nbgrader's export of the same gradebook (`make grades`), both as commands.
 """
 
 from __future__ import annotations
@@ -105,6 +106,20 @@ def main() -> int:
             f"{n - len(random)} submissions ({len(random)} with unseeded randomness left out)"
         )
         print(f"scores agree for all {compared}" if not differ else f"SCORES DIFFER for {differ}")
+
+        # The class report against nbgrader's own export: both read the whole gradebook.
+        started = time.perf_counter()
+        reported = ours.run("report", timeout=600)
+        report_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        exported = ours.run("export", "--to", "grades.csv", timeout=600)
+        export_seconds = time.perf_counter() - started
+        if reported.returncode != 0 or exported.returncode != 0:
+            print(reported.stdout[-2000:], exported.stdout[-2000:])
+        print(
+            f"make report: {report_seconds:.2f} s, make grades (nbgrader export):"
+            f" {export_seconds:.2f} s, ratio {report_seconds / export_seconds:.2f}"
+        )
         shutil.rmtree(scratch, ignore_errors=True)
         return 1 if differ else 0
 

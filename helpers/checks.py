@@ -70,6 +70,9 @@ _LARGEST_WATCHED = 10_000_000
 _SHOWN_WHOLE = 30
 # How a message carries the identifier of the mistake it names.
 MISTAKE_TAG = "[mistake: {}]"
+# How a message says that it may only follow from another function failing its own checks (the
+# class report counts such failures apart from the mistakes).
+AFTER_TAG = "[after: {}]"
 # The identifiers the checks give by themselves, for what they diagnose without a hint.
 OWN_MISTAKES = (
     "not-defined", "changed-signature", "wrong-return-count", "wrong-type", "missing-return", "not-a-number", "array-not-number", "wrong-shape",
@@ -168,7 +171,8 @@ def _failure(message: str) -> CheckFailed:
             fails, them = ("fails", "it") if _len(roots) == 1 else ("fail", "them")
             message += (
                 f"\nNote: {names} {fails} {'its' if fails == 'fails' else 'their'} own test cells above, and {current.name} uses"
-                f" {them}: fix {names} first, then run this cell again."
+                f" {them}: fix {names} first, then run this cell again. "
+                + " ".join(AFTER_TAG.format(n) for n in roots)
             )
     return CheckFailed(message)
 
@@ -806,7 +810,7 @@ def check_derivative(
             raise
         raise CheckFailed(
             f"{failed}\nNote: {f.name} fails its own test cells above, and this check measures"
-            f" its slope: fix {f.name} first, then run this cell again."
+            f" its slope: fix {f.name} first, then run this cell again. {AFTER_TAG.format(f.name)}"
         ) from None
 
 
@@ -873,6 +877,7 @@ def check_raises(
 
 __all__ = [
     "CheckFailed",
+    "AFTER_TAG",
     "MISTAKE_TAG",
     "OWN_MISTAKES",
     "StudentFunction",

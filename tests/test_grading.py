@@ -50,7 +50,7 @@ from nbgrader_course import (
     test_cells as points_of_test_cells,
 )
 
-from helpers.grading.report import HIDDEN, UNNAMED, summarize
+from helpers.grading.report import AFTER, HIDDEN, UNNAMED, summarize
 from helpers.grading.sandbox import WITHOUT_SANDBOX_VARIABLE
 
 pytestmark = pytest.mark.slow
@@ -487,6 +487,7 @@ def test_the_class_report_reads_the_graded_notebooks_as_the_cell_runner_scores_t
         expected = summarize(runner_class(sample_results, lesson, sorted(students)))
         for section, groups in (
             ("mistake", expected.mistakes),
+            (AFTER, expected.knock_on),
             (HIDDEN, [g for g in expected.unnamed if g.kind == HIDDEN]),
             (UNNAMED, [g for g in expected.unnamed if g.kind == UNNAMED]),
         ):
@@ -494,7 +495,7 @@ def test_the_class_report_reads_the_graded_notebooks_as_the_cell_runner_scores_t
             got = {
                 item: who
                 for item, row in rows.items()
-                if (who := set(row["students"].split(";")) & students)
+                if (who := set(row["names"].split(";")) & students)
             }
             assert got == {g.name: g.students for g in groups}, f"{lesson}, {section}"
 
@@ -511,13 +512,14 @@ def test_the_class_report_says_what_could_not_be_graded_and_counts_the_rest(
         totals = [graded_class.total(s, lesson) for s in graded]
         bins = collections.Counter(min(int(score / best * 10 + 1e-9), 9) for score, best in totals)
         scores = list(_report_rows(class_report, lesson, "score").values())
-        assert [int(r["count"]) for r in scores] == [bins[i] for i in range(10)], lesson
+        assert [int(r["students"]) for r in scores] == [bins[i] for i in range(10)], lesson
         assert {int(r["out_of"]) for r in scores} == {len(graded)}
         cells = {s: graded_class.cell_scores(s, lesson) for s in graded}
         for test_cell, points in points_of_test_cells(source_notebook(lesson)).items():
-            passed = sum(1 for s in graded if cells[s][test_cell] >= points)
+            failed = {s for s in graded if cells[s][test_cell] < points}
             row = _report_rows(class_report, lesson, "test cell")[test_cell]
-            assert int(row["count"]) == passed, (lesson, test_cell)
+            assert int(row["students"]) == len(failed), (lesson, test_cell)
+            assert set(filter(None, row["names"].split(";"))) == failed, (lesson, test_cell)
         submitted = {p.parent.name for p in (course.root / "submitted").glob(f"*/{lesson}")}
         everyone = {p.name for p in (course.root / "submitted").iterdir()}
         absent = set(_report_rows(class_report, lesson, "no submission"))
@@ -531,8 +533,8 @@ def test_the_class_report_says_what_could_not_be_graded_and_counts_the_rest(
     counted = {
         s
         for r in class_report
-        for s in r["students"].split(";")
-        if r["section"] in ("mistake", HIDDEN, UNNAMED)
+        for s in r["names"].split(";")
+        if r["section"] in ("mistake", AFTER, HIDDEN, UNNAMED, "test cell")
     }
     assert not counted & set(not_graded)
 

@@ -35,6 +35,7 @@ from nbgrader_course import (
 
 from helpers.grading.course import Course as CourseFolder
 from helpers.grading.report import (
+    AFTER,
     HIDDEN,
     NAMED,
     UNNAMED,
@@ -85,7 +86,7 @@ def test_a_class_of_every_fixture_counts_each_mistake_once_per_fixture(fast_scor
             assert all(c.startswith(f"test_{fixture.parent.name}_") for c in cells), cells
     # A right answer is in no row; each test cell's pass rate counts the students who passed it.
     right = {fixture_student(f) for f in fixtures(lesson) if not f.stem.startswith("wrong_")}
-    blamed = {s for g in summary.mistakes + summary.unnamed for s in g.students}
+    blamed = {s for g in summary.mistakes + summary.knock_on + summary.unnamed for s in g.students}
     assert not right & blamed, sorted(right & blamed)
     for cell, passed in summary.passed.items():
         ran = [fast_scores[(s, lesson)].get(cell) for s in declared.keys() | right]
@@ -171,7 +172,7 @@ def test_the_report_of_a_class_of_300_takes_seconds(tmp_path, generated_gradeboo
     assert got == expected
     rows = list(csv.DictReader(open(table, encoding="utf-8")))
     scores = [r for r in rows if r["section"] == "score"]
-    assert len(scores) == 10 and sum(int(r["count"]) for r in scores) == 300
+    assert len(scores) == 10 and sum(int(r["students"]) for r in scores) == 300
     assert page.stat().st_size < 2_000_000
 
 
@@ -260,6 +261,20 @@ HIDDEN_LINES = frozenset({10, 11, 12})
             [error_output("f(...) raised ValueError: [mistake: greater-equal]", 3)],
             UNNAMED,
             None,
+            True,
+        ),
+        # a failure its check says may only follow from an earlier function's is counted apart
+        (
+            [
+                error_output(
+                    "errors should be [1, 0], got [2, 0]. [mistake: errors-values]\nNote:"
+                    " predict fails its own test cells above, and train uses it: fix predict"
+                    " first, then run this cell again. [after: predict]",
+                    3,
+                )
+            ],
+            AFTER,
+            "errors-values",
             True,
         ),
         ([{"output_type": "stream", "name": "stderr", "text": "warning"}], UNNAMED, None, True),

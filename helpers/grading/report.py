@@ -6,6 +6,9 @@ cell said), and counts:
 - the score distribution;
 - each test cell's pass rate;
 - the mistakes the checks named, ranked by how many students made them, with the students;
+- apart from them, the failures a check said may only follow from another function failing its
+  own checks (``[after: perceptron_predict]``, ``helpers.checks.AFTER_TAG``): a wrong
+  ``perceptron_predict`` fails ``train_perceptron``'s checks too, and is counted once;
 - the failures no check named, by test cell: those of hidden tests, and those of visible checks
   that name no mistake (a plain ``assert``, an error, output on stderr);
 - the submissions that could not be graded (with the grader's reason) and the students who
@@ -30,15 +33,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.checks import MISTAKE_TAG
+from helpers.checks import AFTER_TAG, MISTAKE_TAG
 from helpers.grading.course import Course, exercise_of
 from helpers.grading.feedback import failing_line, hidden_rows, without_student_text
 
 # What a failed test cell counts as.
-NAMED, HIDDEN, UNNAMED = "mistake", "hidden test", "no named mistake"
+NAMED, AFTER, HIDDEN, UNNAMED = "mistake", "follows from", "hidden test", "no named mistake"
 _TAG = re.compile(re.escape(MISTAKE_TAG).replace(r"\{\}", r"([a-z0-9-]+)"))
-# Shown messages are cut here: an example, not the whole story.
-LONGEST_EXAMPLE = 400
+_AFTER = re.compile(re.escape(AFTER_TAG).replace(r"\{\}", r"([A-Za-z_][A-Za-z0-9_]*)"))
+# Shown messages are cut here (a check's message is far shorter; this bounds a strange one).
+LONGEST_EXAMPLE = 1000
 STDERR_FAILURE = "The test cell wrote to stderr (nbgrader gives such a cell 0)."
 NO_OUTPUT_FAILURE = "The test cell lost its points without an error (it may not have run)."
 
@@ -46,6 +50,7 @@ NO_OUTPUT_FAILURE = "The test cell lost its points without an error (it may not 
 @dataclass(frozen=True)
 class Failure:
     """Why a test cell lost its points: ``kind`` is NAMED (``mistake`` is the identifier),
+    AFTER (it may only follow from ``after``, earlier functions failing their own checks),
     HIDDEN (a hidden test failed without naming a mistake) or UNNAMED; ``in_hidden_tests`` says
     where it failed; ``message`` is what the student was told ("" when it must not be shown)."""
 
@@ -53,6 +58,7 @@ class Failure:
     mistake: str | None = None
     message: str = ""
     in_hidden_tests: bool = False
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,13 +100,15 @@ class LessonResults:
 
 @dataclass
 class Group:
-    """Students behind one named mistake, or behind one test cell's unnamed failures."""
+    """Students behind one named mistake, behind the failures that follow from the same failing
+    functions, or behind one test cell's unnamed failures."""
 
     kind: str
-    name: str  # the mistake's identifier, or the test cell's grade_id
+    name: str  # the mistake's identifier, the failing functions (AFTER), or a test cell's grade_id
     students: set[str] = field(default_factory=set)
     test_cells: set[str] = field(default_factory=set)  # where it was seen
     example: str = ""
+    named: set[str] = field(default_factory=set)  # AFTER: the mistakes the checks named there
 
 
 @dataclass
@@ -109,6 +117,7 @@ class LessonSummary:
     passed: dict[str, int]  # test cell -> students who kept its points
     hidden_failures: dict[str, int]  # test cell -> students it failed in its hidden tests
     mistakes: list[Group]  # ranked: most students first
+    knock_on: list[Group]  # failures that follow from failing functions: most students first
     unnamed: list[Group]  # by test cell, in notebook order: hidden tests, then the others
 
 
@@ -128,15 +137,19 @@ def diagnose(outputs: Iterable[dict], hidden: frozenset[int], secret: set[str]) 
     line = failing_line(error.get("traceback", []))
     in_hidden = line in hidden if line is not None else bool(hidden)
     told = without_student_text(str(error.get("evalue", "")), "its message is left out")
-    names = _TAG.findall(told)
+    names, after = _TAG.findall(told), tuple(_AFTER.findall(told))
     shown = "" if in_hidden or any(s in told for s in secret) else _example(told)
-    if names:  # the check's own identifier comes last (a student's text was taken out above)
-        return Failure(NAMED, names[-1], shown, in_hidden)
+    # the check's own identifier comes last (a student's text was taken out above)
+    mistake = names[-1] if names else None
+    if after:
+        return Failure(AFTER, mistake, shown, in_hidden, after)
+    if names:
+        return Failure(NAMED, mistake, shown, in_hidden)
     return Failure(HIDDEN if in_hidden else UNNAMED, None, shown, in_hidden)
 
 
 def _example(message: str) -> str:
-    message = message.strip()
+    message = " ".join(message.split())  # one line
     return message if len(message) <= LONGEST_EXAMPLE else message[: LONGEST_EXAMPLE - 1] + "…"
 
 
@@ -169,20 +182,22 @@ def _text(source: str | list[str]) -> str:
 
 
 def read_class(course: Course, lessons: list[str] | None = None) -> list[LessonResults]:
-    """Every lesson's results (default: every assignment in source/)."""
+    """The results of ``lessons``; by default of every assignment in source/ that someone
+    submitted (a lesson not handed out yet would only list every student as absent)."""
     from nbgrader.api import Gradebook
 
-    lessons = lessons or course.assignments()
+    chosen = lessons or course.assignments()
     submitted = {}
     for student, lesson in course.submissions():
         submitted.setdefault(lesson, set()).add(student)
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
         students = {s.id for s in gradebook.students}
         everyone = students | {s for group in submitted.values() for s in group}
-        return [
+        results = [
             _read_lesson(course, gradebook, lesson, submitted.get(lesson, set()), everyone)
-            for lesson in lessons
+            for lesson in chosen
         ]
+    return results if lessons else [r for r in results if r.graded or r.not_graded]
 
 
 def _read_lesson(course, gradebook, lesson, submitted, everyone) -> LessonResults:
@@ -284,6 +299,7 @@ def summarize(results: LessonResults) -> LessonSummary:
     passed = {t.grade_id: 0 for t in results.test_cells}
     hidden_failures = {t.grade_id: 0 for t in results.test_cells}
     named: dict[str, Group] = {}
+    knock_on: dict[str, Group] = {}
     unnamed: dict[tuple[str, str], Group] = {}
     for graded in results.graded:
         for grade_id, result in graded.cells.items():
@@ -295,6 +311,10 @@ def summarize(results: LessonResults) -> LessonSummary:
                 hidden_failures[grade_id] = hidden_failures.get(grade_id, 0) + 1
             if failure.kind == NAMED:
                 group = named.setdefault(failure.mistake, Group(NAMED, failure.mistake))
+            elif failure.kind == AFTER:
+                functions = " and ".join(failure.after)
+                group = knock_on.setdefault(functions, Group(AFTER, functions))
+                group.named |= {failure.mistake} if failure.mistake else set()
             else:
                 key = (failure.kind, grade_id)
                 group = unnamed.setdefault(key, Group(failure.kind, grade_id))
@@ -307,6 +327,7 @@ def summarize(results: LessonResults) -> LessonSummary:
         passed,
         hidden_failures,
         sorted(named.values(), key=lambda g: (-len(g.students), g.name)),
+        sorted(knock_on.values(), key=lambda g: (-len(g.students), g.name)),
         sorted(unnamed.values(), key=lambda g: (g.kind != HIDDEN, order.get(g.name, len(order)))),
     )
 

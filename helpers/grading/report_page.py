@@ -14,10 +14,21 @@ from datetime import datetime
 from pathlib import Path
 
 from helpers.grading.feedback_page import exercise_names
-from helpers.grading.report import HIDDEN, LessonSummary, score_histogram
+from helpers.grading.report import LessonSummary, score_histogram
 
-CSV_COLUMNS = ("lesson", "section", "item", "exercise", "count", "out_of", "students", "detail")
+# One row per counted thing. ``students``: how many students the row counts (a score range: those
+# in it; a test cell: those who failed it; a mistake: those who made it), of ``out_of`` graded;
+# ``in_hidden_tests``: of a test cell's failures, those in its hidden tests; ``names``: who,
+# separated by ";"; ``detail``: one example of what the check said (on one line), or a reason.
+CSV_COLUMNS = (
+    "lesson", "section", "item", "exercise", "students", "out_of", "in_hidden_tests", "names",
+    "detail",
+)  # fmt: skip
 BINS = 10
+# Lists of more students than this are folded (a click opens them).
+FOLDED_ABOVE = 12
+# In place of a message a hidden test gave.
+HIDDEN_EXAMPLE = "(a hidden test: not shown)"
 
 STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em;
@@ -35,6 +46,8 @@ code { font-size: 0.92em; background: #f4f4f6; padding: 0 0.2em; }
 .bar { display: inline-block; height: 0.8em; background: #4a78c2; vertical-align: middle; }
 .bar.failed { background: #c8553d; }
 .warning { border-left: 5px solid #c8553d; background: #fbeeea; padding: 0.6em 1em; }
+.absent { border-left: 5px solid #c9a227; background: #fbf6e6; padding: 0.6em 1em;
+          margin-top: 0.6em; }
 .note { color: #555; }
 details summary { cursor: pointer; color: #2a5db0; }
 nav a { margin-right: 1em; }
@@ -58,31 +71,51 @@ def write_report(summaries: list[LessonSummary], folder: Path, made_from: str) -
 
 
 def csv_rows(summaries: list[LessonSummary]) -> list[list]:
-    rows = []
-    for summary in summaries:
-        results = summary.results
-        lesson, graded = results.lesson, len(results.graded)
-        scores = [g.score / g.max_score if g.max_score else 0.0 for g in results.graded]
-        for index, count in enumerate(score_histogram(scores, BINS)):
-            rows.append([lesson, "score", _bin_label(index), "", count, graded, "", ""])
-        exercises = {t.grade_id: t.exercise or "" for t in results.test_cells}
-        for test in results.test_cells:
-            passed = summary.passed.get(test.grade_id, 0)
-            rows.append([lesson, "test cell", test.grade_id, exercises[test.grade_id], passed,
-                         graded, "", f"{test.points:g} points"])  # fmt: skip
-        for group in summary.mistakes:
-            where = ";".join(sorted({exercises.get(c, "") for c in group.test_cells} - {""}))
-            rows.append([lesson, "mistake", group.name, where, len(group.students), graded,
-                         ";".join(sorted(group.students)), group.example])  # fmt: skip
-        for group in summary.unnamed:
-            rows.append([lesson, group.kind, group.name, exercises.get(group.name, ""),
-                         len(group.students), graded, ";".join(sorted(group.students)),
-                         group.example])  # fmt: skip
-        for student, reason in sorted(results.not_graded.items()):
-            rows.append([lesson, "not graded", student, "", "", "", student, reason])
-        for student in results.no_submission:
-            rows.append([lesson, "no submission", student, "", "", "", student, ""])
+    return [row for summary in summaries for row in _lesson_rows(summary)]
+
+
+def _lesson_rows(summary: LessonSummary) -> list[list]:
+    rows: list[list] = []
+    results = summary.results
+    lesson, graded = results.lesson, len(results.graded)
+
+    def row(section, item, exercise="", students=(), count=None, hidden="", detail=""):
+        count = len(students) if count is None else count
+        names = ";".join(sorted(students))
+        rows.append([lesson, section, item, exercise, count, graded, hidden, names, detail])
+
+    scores = [g.score / g.max_score if g.max_score else 0.0 for g in results.graded]
+    for index, count in enumerate(score_histogram(scores, BINS)):
+        row("score", _bin_label(index), count=count)
+    exercises = {t.grade_id: t.exercise or "" for t in results.test_cells}
+    for test in results.test_cells:
+        failed = [
+            g.student
+            for g in results.graded
+            if test.grade_id in g.cells and not g.cells[test.grade_id].passed
+        ]
+        hidden = summary.hidden_failures.get(test.grade_id, 0)
+        row("test cell", test.grade_id, exercises[test.grade_id], failed, None, hidden,
+            _points(test.points))  # fmt: skip
+    for group in summary.mistakes + summary.knock_on:
+        where = ";".join(sorted({exercises.get(c, "") for c in group.test_cells} - {""}))
+        detail = group.example
+        if group.named:
+            detail = f"the checks named {', '.join(sorted(group.named))}; {detail}"
+        row(group.kind, group.name, where, group.students, detail=detail)
+    for group in summary.unnamed:
+        row(group.kind, group.name, exercises.get(group.name, ""), group.students,
+            detail=group.example)  # fmt: skip
+    for student, reason in sorted(results.not_graded.items()):
+        row("not graded", student, students=[student], detail=reason)
+    for student in results.no_submission:
+        row("no submission", student, students=[student])
+
     return rows
+
+
+def _points(points: float) -> str:
+    return f"{points:g} point" + ("" if points == 1 else "s")
 
 
 def _bin_label(index: int) -> str:
@@ -109,7 +142,8 @@ def html_page(summaries: list[LessonSummary], made_from: str) -> str:
 <body>
 <h1>What the class got wrong</h1>
 <p class="note">Made {made} from {_e(made_from)}. A student counts once for each mistake a check
-named for them; a wrong answer that trips two checks counts under both. Hidden-test failures are
+named for them; a wrong answer that trips two checks counts under both. A failure that a check
+says may only follow from another function failing is counted apart. Hidden-test failures are
 counted by test cell, without their source. A score range includes its lower end (full marks
 count in the last). Submissions that could not be graded are missing
 from every count, and listed by name.</p>
@@ -130,8 +164,8 @@ def _lesson_section(summary: LessonSummary) -> str:
     if scores:
         line += f", median {statistics.median(scores):.0%}, mean {statistics.mean(scores):.0%}"
     line += f"; {len(results.not_graded)} could not be graded"
-    line += f"; {len(results.no_submission)} did not submit."
-    parts.append(f'<p class="summary">{line}</p>')
+    line += f"; {len(results.no_submission)} did not submit"
+    parts.append(f'<p class="summary">{line}.</p>')
     if results.not_graded:
         items = "".join(
             f"<li><code>{_e(s)}</code>: {_e(reason)}</li>"
@@ -141,6 +175,12 @@ def _lesson_section(summary: LessonSummary) -> str:
             f'<div class="warning not-graded"><strong>{len(results.not_graded)} submission(s)'
             " could not be graded and are missing from every count below</strong> (grade them"
             f" by hand, or fix and run <code>make autograde</code> again):<ul>{items}</ul></div>"
+        )
+    if results.no_submission:
+        parts.append(
+            f'<div class="absent no-submission"><strong>No submission from'
+            f" {len(results.no_submission)} student(s)</strong> (in the gradebook or with work in"
+            f" other lessons): {_students(set(results.no_submission))}</div>"
         )
     if not graded:
         parts.append("<p>Nothing graded in this lesson yet.</p></section>")
@@ -157,7 +197,8 @@ def _lesson_section(summary: LessonSummary) -> str:
             f'<tr><td class="count">{rank}</td><td class="id"><code>{_e(g.name)}</code></td>'
             f'<td class="count">{len(g.students)}</td>'
             f"<td>{_e(_seen_in(g.test_cells, results))}</td>"
-            f'<td class="said">{_e(g.example)}</td><td>{_students(g.students)}</td></tr>'
+            f'<td class="said">{_e(g.example or HIDDEN_EXAMPLE)}</td>'
+            f"<td>{_students(g.students)}</td></tr>"
             for rank, g in enumerate(summary.mistakes, start=1)
         )
         parts.append(
@@ -168,12 +209,31 @@ def _lesson_section(summary: LessonSummary) -> str:
     else:
         parts.append("<p>No check named a mistake.</p>")
 
+    if summary.knock_on:
+        rows = "".join(
+            f"<tr><td><code>{_e(g.name)}</code></td>"
+            f'<td class="count">{len(g.students)}</td>'
+            f"<td>{_e(_seen_in(g.test_cells, results))}</td>"
+            f'<td class="said">{_e(", ".join(sorted(g.named)) or "none")}</td>'
+            f"<td>{_students(g.students)}</td></tr>"
+            for g in summary.knock_on
+        )
+        parts.append(
+            "<h3>Failures that may only follow from another function</h3>"
+            '<p class="note">These students\' code here calls a function that fails its own'
+            " checks, so these failures may be that function's, not a mistake of their own:"
+            " they are not counted above (the function's own mistake is).</p>"
+            '<table class="knock-on"><tr><th>Calls the failing</th><th>Students</th>'
+            "<th>Failed in</th><th>Mistakes the checks named there</th><th>Who</th></tr>"
+            f"{rows}</table>"
+        )
+
     parts.append("<h3>Failures no check named, by test cell</h3>")
     if summary.unnamed:
         rows = "".join(
             f"<tr><td>{_e(label(g.name))}</td><td>{_e(g.kind)}</td>"
             f'<td class="count">{len(g.students)}</td>'
-            f'<td class="said">{_e(g.example if g.kind != HIDDEN else "(not shown)")}</td>'
+            f'<td class="said">{_e(g.example or HIDDEN_EXAMPLE)}</td>'
             f"<td>{_students(g.students)}</td></tr>"
             for g in summary.unnamed
         )
@@ -195,13 +255,8 @@ def _lesson_section(summary: LessonSummary) -> str:
     parts.append(
         "<h3>Pass rate of each test cell</h3>"
         '<table class="test-cells"><tr><th>Test cell</th><th>Points</th><th>Passed</th>'
-        f"<th></th><th>Failed in hidden tests</th></tr>{rows}</table>"
+        f"<th></th><th>Failed in its hidden tests (named or not)</th></tr>{rows}</table>"
     )
-    if results.no_submission:
-        parts.append(
-            f'<p class="no-submission">No submission from {len(results.no_submission)}'
-            f" student(s): {', '.join(_e(s) for s in results.no_submission)}.</p>"
-        )
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -247,7 +302,7 @@ def _bar(passed: int, total: int) -> str:
 
 def _students(students: set[str]) -> str:
     names = ", ".join(_e(s) for s in sorted(students))
-    if len(students) <= 6:
+    if len(students) <= FOLDED_ABOVE:
         return names
     return f"<details><summary>{len(students)} students</summary>{names}</details>"
 
