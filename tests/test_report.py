@@ -313,3 +313,6 @@ def test_the_report_command_says_what_is_missing(tmp_path, capsys):
     (tmp_path / "gradebook.db").touch()
     assert main(["--course", str(tmp_path), "report", "02_nothing"]) == 1
     assert "No such lesson in source/: 02_nothing" in capsys.readouterr().out
+    assert main(["--course", str(tmp_path), "report"]) == 1
+    assert "Nothing submitted yet" in capsys.readouterr().out
+    assert not (tmp_path / "report").exists()

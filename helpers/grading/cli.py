@@ -295,6 +295,9 @@ def report(course: Course, assignments: list[str], folder: str) -> int:
         return 1
     started = time.monotonic()
     summaries = [summarize(results) for results in read_class(course, assignments)]
+    if not summaries:
+        print(f"Nothing submitted yet under {course.submitted_dir}: collect, then autograde first.")
+        return 1
     page, table = write_report(summaries, Path(course.root, folder), "gradebook.db and autograded/")
     for summary in summaries:
         results = summary.results
