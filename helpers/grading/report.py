@@ -100,15 +100,17 @@ class LessonResults:
 
 @dataclass
 class Group:
-    """Students behind one named mistake, behind the failures that follow from the same failing
-    functions, or behind one test cell's unnamed failures."""
+    """Students behind one named mistake, behind one mistake named where another function's
+    failure may be the cause (AFTER), or behind one test cell's unnamed failures."""
 
     kind: str
-    name: str  # the mistake's identifier, the failing functions (AFTER), or a test cell's grade_id
+    # the mistake's identifier; a test cell's grade_id; for AFTER "<functions>: <mistake>"
+    name: str
     students: set[str] = field(default_factory=set)
     test_cells: set[str] = field(default_factory=set)  # where it was seen
     example: str = ""
-    named: set[str] = field(default_factory=set)  # AFTER: the mistakes the checks named there
+    after: str = ""  # AFTER: the failing functions ("perceptron_predict")
+    mistake: str = ""  # AFTER: the mistake the checks named there, if any
 
 
 @dataclass
@@ -117,7 +119,7 @@ class LessonSummary:
     passed: dict[str, int]  # test cell -> students who kept its points
     hidden_failures: dict[str, int]  # test cell -> students it failed in its hidden tests
     mistakes: list[Group]  # ranked: most students first
-    knock_on: list[Group]  # failures that follow from failing functions: most students first
+    knock_on: list[Group]  # by failing functions and mistake named: most students first
     unnamed: list[Group]  # by test cell, in notebook order: hidden tests, then the others
 
 
@@ -312,9 +314,9 @@ def summarize(results: LessonResults) -> LessonSummary:
             if failure.kind == NAMED:
                 group = named.setdefault(failure.mistake, Group(NAMED, failure.mistake))
             elif failure.kind == AFTER:
-                functions = " and ".join(failure.after)
-                group = knock_on.setdefault(functions, Group(AFTER, functions))
-                group.named |= {failure.mistake} if failure.mistake else set()
+                after, mistake = " and ".join(failure.after), failure.mistake or ""
+                name = f"{after}: {mistake}" if mistake else after
+                group = knock_on.setdefault(name, Group(AFTER, name, after=after, mistake=mistake))
             else:
                 key = (failure.kind, grade_id)
                 group = unnamed.setdefault(key, Group(failure.kind, grade_id))

@@ -99,13 +99,10 @@ def _lesson_rows(summary: LessonSummary) -> list[list]:
             _points(test.points))  # fmt: skip
     for group in summary.mistakes + summary.knock_on:
         where = ";".join(sorted({exercises.get(c, "") for c in group.test_cells} - {""}))
-        detail = group.example
-        if group.named:
-            detail = f"the checks named {', '.join(sorted(group.named))}; {detail}"
-        row(group.kind, group.name, where, group.students, detail=detail)
+        row(group.kind, group.name, where, group.students, detail=group.example or HIDDEN_EXAMPLE)
     for group in summary.unnamed:
         row(group.kind, group.name, exercises.get(group.name, ""), group.students,
-            detail=group.example)  # fmt: skip
+            detail=group.example or HIDDEN_EXAMPLE)  # fmt: skip
     for student, reason in sorted(results.not_graded.items()):
         row("not graded", student, students=[student], detail=reason)
     for student in results.no_submission:
@@ -116,6 +113,10 @@ def _lesson_rows(summary: LessonSummary) -> list[list]:
 
 def _points(points: float) -> str:
     return f"{points:g} point" + ("" if points == 1 else "s")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _bin_label(index: int) -> str:
@@ -172,15 +173,16 @@ def _lesson_section(summary: LessonSummary) -> str:
             for s, reason in sorted(results.not_graded.items())
         )
         parts.append(
-            f'<div class="warning not-graded"><strong>{len(results.not_graded)} submission(s)'
+            f'<div class="warning not-graded"><strong>{_count(len(results.not_graded), "submission")}'
             " could not be graded and are missing from every count below</strong> (grade them"
             f" by hand, or fix and run <code>make autograde</code> again):<ul>{items}</ul></div>"
         )
     if results.no_submission:
         parts.append(
             f'<div class="absent no-submission"><strong>No submission from'
-            f" {len(results.no_submission)} student(s)</strong> (in the gradebook or with work in"
-            f" other lessons): {_students(set(results.no_submission))}</div>"
+            f" {_count(len(results.no_submission), 'student')}</strong> (students of the"
+            " gradebook, or who submitted another lesson, with nothing for this one):"
+            f" {_students(set(results.no_submission))}</div>"
         )
     if not graded:
         parts.append("<p>Nothing graded in this lesson yet.</p></section>")
@@ -211,21 +213,22 @@ def _lesson_section(summary: LessonSummary) -> str:
 
     if summary.knock_on:
         rows = "".join(
-            f"<tr><td><code>{_e(g.name)}</code></td>"
+            f"<tr><td><code>{_e(g.after)}</code></td>"
+            f'<td class="id"><code>{_e(g.mistake or "(none named)")}</code></td>'
             f'<td class="count">{len(g.students)}</td>'
             f"<td>{_e(_seen_in(g.test_cells, results))}</td>"
-            f'<td class="said">{_e(", ".join(sorted(g.named)) or "none")}</td>'
+            f'<td class="said">{_e(g.example or HIDDEN_EXAMPLE)}</td>'
             f"<td>{_students(g.students)}</td></tr>"
             for g in summary.knock_on
         )
         parts.append(
             "<h3>Failures that may only follow from another function</h3>"
-            '<p class="note">These students\' code here calls a function that fails its own'
-            " checks, so these failures may be that function's, not a mistake of their own:"
-            " they are not counted above (the function's own mistake is).</p>"
-            '<table class="knock-on"><tr><th>Calls the failing</th><th>Students</th>'
-            "<th>Failed in</th><th>Mistakes the checks named there</th><th>Who</th></tr>"
-            f"{rows}</table>"
+            '<p class="note">Here the student\'s code calls a function that fails its own checks,'
+            " so the failure may be that function's (counted above as its own mistake) or a"
+            " mistake of their own here as well: the checks cannot tell. Not counted above.</p>"
+            '<table class="knock-on"><tr><th>Calls the failing</th><th>The check named</th>'
+            "<th>Students</th><th>Failed in</th><th>What the check told them (one example)</th>"
+            f"<th>Who</th></tr>{rows}</table>"
         )
 
     parts.append("<h3>Failures no check named, by test cell</h3>")
@@ -255,7 +258,10 @@ def _lesson_section(summary: LessonSummary) -> str:
     parts.append(
         "<h3>Pass rate of each test cell</h3>"
         '<table class="test-cells"><tr><th>Test cell</th><th>Points</th><th>Passed</th>'
-        f"<th></th><th>Failed in its hidden tests (named or not)</th></tr>{rows}</table>"
+        f"<th></th><th>Failed in its hidden tests</th></tr>{rows}</table>"
+        '<p class="note">Failed in its hidden tests: every failure at a line of the cell\'s'
+        " hidden tests, whichever table above counts it (a named mistake, a failure that may"
+        " follow from another function, or one no check named).</p>"
     )
     parts.append("</section>")
     return "\n".join(parts)
@@ -275,7 +281,7 @@ def _histogram_svg(counts: list[int], lesson: str) -> str:
         shapes.append(
             f'<rect class="bin" x="{x + 2:.1f}" y="{y:.1f}" width="{bar_width - 4:.1f}"'
             f' height="{bar:.1f}" fill="#4a78c2" data-count="{count}">'
-            f"<title>{label}: {count} student(s)</title></rect>"
+            f"<title>{label}: {_count(count, 'student')}</title></rect>"
             f'<text x="{x + bar_width / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">'
             f"{count}</text>"
             f'<text x="{x + bar_width / 2:.1f}" y="{height - bottom + 14:.1f}"'
