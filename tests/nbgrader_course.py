@@ -124,9 +124,17 @@ def fixtures(lesson: str) -> list[Path]:
     return sorted((FIXTURES / lesson).glob("*/*.py"))
 
 
+# A draw from NumPy's global generator, or a generator made without a seed.
+_UNSEEDED_DRAW = re.compile(
+    r"np\.random\.(?:rand|randn|randint|random|shuffle|permutation|choice|normal|uniform)\("
+    r"|np\.random\.default_rng\(\)"
+)
+
+
 def uses_unseeded_randomness(code: str) -> bool:
-    """Code drawing from NumPy's global generator unseeded scores differently run to run."""
-    return "np.random." in code and "seed" not in code
+    """Code drawing from NumPy's global generator unseeded (or from a generator made without a
+    seed) scores differently run to run."""
+    return bool(_UNSEEDED_DRAW.search(code)) and "np.random.seed(" not in code
 
 
 def solved_release(lesson: str, replace: dict[str, str] | None = None):
