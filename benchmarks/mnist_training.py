@@ -75,6 +75,9 @@ from sklearn.neural_network import MLPClassifier
 from tqdm.auto import tqdm
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the course's helpers (only the standard library's, here)
+from helpers.tagged_cells import run_tagged  # noqa: E402
+
 LESSON_7 = REPO / "source" / "07_mnist_classifier" / "07_mnist_classifier.ipynb"
 FAST_NOTEBOOK = REPO / "notebooks" / "fast_numpy.ipynb"
 FAST_TAG = "fast-network"  # the notebook's cells that define the fast network
@@ -209,14 +212,8 @@ class Reference:
 def load_fast(path: Path) -> dict:
     """The fast network's definitions: the notebook's code cells tagged ``fast-network``, run in
     one namespace with math, time and np imported."""
-    cells = json.loads(path.read_text())["cells"]
-    code = [
-        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        for cell in cells
-        if cell["cell_type"] == "code" and FAST_TAG in cell.get("metadata", {}).get("tags", [])
-    ]
     namespace = {"__name__": "fast_numpy", "math": math, "np": np, "time": time}
-    exec(compile("\n\n".join(code), str(path), "exec"), namespace)
+    run_tagged(path, FAST_TAG, namespace)
     missing = [
         name
         for name in ("FastMLP", "FlatAdam", "fast_epoch", "epoch_flops", "gemm_flops_per_second")

@@ -7,7 +7,8 @@ One idea per module:
 - ``helpers.plots``    plotting (decision boundaries, curves)
 - ``helpers.widgets``  the interactive widgets the lessons use
 - ``helpers.drawing``  a digit drawn with the mouse, preprocessed like MNIST (lesson 7's pad)
-- ``helpers.grading``  instructor tools: release, autograde, feedback, grade export
+- ``helpers.grading``  instructor tools: release, autograde, feedback, grade export, class report
+- ``helpers.tagged_cells`` a notebook's tagged code cells, run outside Jupyter (benchmark, tests)
 
 Nothing here contains the answer to a graded exercise.
 """

@@ -16,22 +16,16 @@ import pytest
 from nbgrader_course import REPO, grade_id, notebook_path
 
 from helpers.data import load_mnist
+from helpers.tagged_cells import run_tagged
 
 NOTEBOOK = REPO / "notebooks" / "fast_numpy.ipynb"
 LAYERS = [784, 128, 64, 10]
 LR = 3e-3
 
 
-def run_cells(cells, namespace: dict) -> dict:
-    exec(compile("\n\n".join(cell.source for cell in cells), "cells", "exec"), namespace)
-    return namespace
-
-
 @pytest.fixture(scope="module")
 def fast() -> dict:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    tagged = [c for c in notebook.cells if "fast-network" in c.metadata.get("tags", [])]
-    return run_cells(tagged, {"math": math, "np": np, "time": time})
+    return run_tagged(NOTEBOOK, "fast-network", {"math": math, "np": np, "time": time})
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +37,9 @@ def reference() -> dict:
         for c in lesson.cells
         if c.cell_type == "code" and re.match(r"parts_|warmup_cosine$", grade_id(c) or "")
     ]
-    return run_cells(cells, {"math": math, "np": np, "tqdm": lambda x, **_: x})
+    namespace = {"math": math, "np": np, "tqdm": lambda x, **_: x}
+    exec(compile("\n\n".join(c.source for c in cells), "lesson 7", "exec"), namespace)
+    return namespace
 
 
 @pytest.fixture(scope="module")

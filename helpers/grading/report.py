@@ -97,6 +97,10 @@ class LessonResults:
     not_graded: dict[str, str] = field(default_factory=dict)  # student -> the grader's reason
     no_submission: list[str] = field(default_factory=list)
 
+    def score_fractions(self) -> list[float]:
+        """Each graded submission's score as a fraction of its maximum."""
+        return [g.score / g.max_score if g.max_score else 0.0 for g in self.graded]
+
 
 @dataclass
 class Group:

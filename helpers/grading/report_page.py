@@ -84,7 +84,7 @@ def _lesson_rows(summary: LessonSummary) -> list[list]:
         names = ";".join(sorted(students))
         rows.append([lesson, section, item, exercise, count, graded, hidden, names, detail])
 
-    scores = [g.score / g.max_score if g.max_score else 0.0 for g in results.graded]
+    scores = results.score_fractions()
     for index, count in enumerate(score_histogram(scores, BINS)):
         row("score", _bin_label(index), count=count)
     exercises = {t.grade_id: t.exercise or "" for t in results.test_cells}
@@ -160,7 +160,7 @@ def _lesson_section(summary: LessonSummary) -> str:
     lesson, graded = results.lesson, len(results.graded)
     exercises = results.exercises
     parts = [f'<section id="{_e(lesson)}">', f"<h2>{_e(lesson)}</h2>"]
-    scores = [g.score / g.max_score if g.max_score else 0.0 for g in results.graded]
+    scores = results.score_fractions()
     line = f"{graded} graded"
     if scores:
         line += f", median {statistics.median(scores):.0%}, mean {statistics.mean(scores):.0%}"
